@@ -1,1 +1,1 @@
-
+"""Integrity: hashing, signing, manifests and their chain, the audit log, and verification."""

@@ -1,1 +1,27 @@
+"""Platform sources, all behind the ``Source`` protocol (see ``base``).
 
+``source_for(account)`` returns the source that captures an account's platform.
+"""
+
+from __future__ import annotations
+
+from civicrecords.archiver.sources.base import Source
+from civicrecords.archiver.sources.mastodon import MastodonSource
+from civicrecords.config import AccountConfig
+from civicrecords.errors import ConfigError
+
+SOURCES: dict[str, type] = {
+    MastodonSource.platform: MastodonSource,
+}
+
+
+def source_for(account: AccountConfig) -> Source:
+    """A new source instance for ``account``; ``ConfigError`` for an unsupported platform."""
+    try:
+        cls = SOURCES[account.platform]
+    except KeyError:
+        raise ConfigError(
+            f"account {account.name!r}: platform {account.platform!r} is not supported yet"
+        ) from None
+    source: Source = cls(account)
+    return source

@@ -1,0 +1,288 @@
+"""A capture job: every selected account captured into WARCs, then signed and cataloged.
+
+``run_capture`` holds the archive lock for the whole job, recovers what an earlier crash
+left, captures each account through its source (a failing account becomes gaps, never a lost
+job), then finalizes in a crash-safe order: fsync the WARC parts, stage the signed manifest,
+rename the parts, commit the manifest and chain entry, commit the catalog. A kill at any
+point leaves an archive that ``verify`` passes and the next job repairs (see ``recovery``).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from civicrecords import __version__
+from civicrecords.archive import Archive
+from civicrecords.archiver.http import Exchange, FetchFailed, RecordingClient, TooLarge
+from civicrecords.archiver.recovery import Recovery, recover
+from civicrecords.archiver.scrub import Scrubber
+from civicrecords.archiver.sources import source_for
+from civicrecords.archiver.sources.base import JsonPage
+from civicrecords.archiver.warc import Block, WarcFileSet, part_name
+from civicrecords.catalog import Catalog
+from civicrecords.catalog.apply import JobWriter
+from civicrecords.config import AccountConfig
+from civicrecords.environment import utc_iso
+from civicrecords.errors import CivicRecordsError, PlatformError
+from civicrecords.integrity.manifest import commit, describe_file, stage
+from civicrecords.model import Gap, Item, Observation, Sweep
+
+ProgressCallback = Callable[[str, int], None]
+
+
+@dataclass
+class AccountOutcome:
+    """What one account's capture produced."""
+
+    name: str
+    platform: str
+    counts: dict[str, int] = field(default_factory=dict)
+    gaps: list[Gap] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (``capture --json``)."""
+        return {"name": self.name, "platform": self.platform, **self.counts,
+                "gaps": len(self.gaps), "files": self.files}
+
+
+@dataclass
+class CaptureResult:
+    """A finished job."""
+
+    job_id: str
+    started: str
+    finished: str
+    manifest: str
+    accounts: list[AccountOutcome]
+    recovery: Recovery
+
+    @property
+    def gaps(self) -> list[Gap]:
+        """Every gap of every account."""
+        return [gap for account in self.accounts for gap in account.gaps]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return {"job_id": self.job_id, "started": self.started, "finished": self.finished,
+                "manifest": self.manifest, "accounts": [a.to_dict() for a in self.accounts],
+                "gaps": [g.to_dict() for g in self.gaps],
+                "recovered": self.recovery.completed + self.recovery.replayed}
+
+
+class JobSession:
+    """The ``Session`` a source captures one account through (see ``sources.base``)."""
+
+    def __init__(self, *, job_id: str, account: AccountConfig, token: str | None, full: bool,
+                 client: RecordingClient, warcs: WarcFileSet, writer: JobWriter,
+                 media_max_bytes: int, page_size: int,
+                 progress: ProgressCallback | None = None) -> None:
+        self.job_id = job_id
+        self.account = account
+        self.token = token
+        self.full = full
+        self.state: dict[str, Any] = {"page_size": page_size}
+        self.client = client
+        self.warcs = warcs
+        self.writer = writer
+        self.media_max_bytes = media_max_bytes
+        self.gaps: list[Gap] = []
+        self._gap_scopes: set[str | None] = set()
+        self._progress = progress
+        self.items = 0
+        warcs.listener = self._on_record
+
+    def _on_record(self, record_type: str, ref: Any, headers: dict[str, str]) -> None:
+        if record_type in ("request", "response", "revisit"):
+            self.writer.record(ref, record_type=record_type,
+                               target_uri=headers.get("WARC-Target-URI"),
+                               date=headers.get("WARC-Date", ""),
+                               payload_digest=headers.get("WARC-Payload-Digest"),
+                               concurrent_to=headers.get("WARC-Concurrent-To"))
+
+    # ----- fetching ----------------------------------------------------------------------
+    def get_json(self, url: str, *, scope: str, headers: dict[str, str] | None = None,
+                 ok: tuple[int, ...] = (200,)) -> JsonPage | None:
+        exchange = self._get(url, scope=scope, headers=headers, ok=ok, keep_body=True,
+                             max_bytes=256 * 1024 * 1024)
+        if exchange is None:
+            return None
+        try:
+            return JsonPage(exchange.json(), exchange)
+        except PlatformError as exc:
+            self.gap(exchange.url, exc.message, scope=scope)
+            return None
+
+    def get_media(self, url: str, *, scope: str) -> Exchange | None:
+        cap = self.account.media_max_bytes or self.media_max_bytes
+        return self._get(url, scope=scope, headers=None, ok=(200,), keep_body=False,
+                         max_bytes=cap)
+
+    def _get(self, url: str, *, scope: str, headers: dict[str, str] | None,
+             ok: tuple[int, ...], keep_body: bool, max_bytes: int) -> Exchange | None:
+        try:
+            exchange = self.client.get(url, headers=headers, keep_body=keep_body,
+                                       max_bytes=max_bytes)
+        except FetchFailed as exc:
+            self.gap(exc.url or url, exc.message, scope=scope, attempts=exc.attempts)
+            return None
+        except TooLarge as exc:
+            self.gap(exc.url or url, exc.message, scope=scope)
+            return None
+        if exchange.status not in ok:
+            self.gap(exchange.url, f"HTTP {exchange.status} {exchange.reason}".strip(),
+                     scope=scope)
+            return None
+        return exchange
+
+    # ----- reporting ---------------------------------------------------------------------
+    def observe(self, item: Item, exchange: Exchange, *, scope: str,
+                observed: Literal["current", "history"] = "current") -> None:
+        observation = Observation(
+            item=item, job_id=self.job_id, captured_at=utc_iso(exchange.fetched_at),
+            observed=observed, scope=scope, response_record_id=exchange.response.record_id,
+            response_uri=exchange.url, payload_digest=f"sha256:{exchange.payload_sha256}")
+        body = json.dumps(observation.to_json(), ensure_ascii=False, sort_keys=True).encode()
+        observation.record = self.warcs.write(
+            "metadata", Block.from_bytes(body), target_uri=exchange.url,
+            date=exchange.fetched_at, content_type="application/json",
+            headers=[("WARC-Refers-To", exchange.response.record_id)])
+        observation.response = exchange.response
+        self.writer.observe(observation)
+        if observed == "current":
+            self.items += 1
+
+    def sweep(self, scope: str, seen: list[str], *, reason: str = "not-returned") -> None:
+        if scope in self._gap_scopes or None in self._gap_scopes:
+            return
+        sweep = Sweep(platform=self.account.platform, account=self.account.name, scope=scope,
+                      seen=list(seen), job_id=self.job_id, reason=reason)
+        body = json.dumps(sweep.to_json(), ensure_ascii=False, sort_keys=True).encode()
+        when = self.client.now()
+        self.warcs.write("metadata", Block.from_bytes(body), date=when,
+                         target_uri=f"urn:civicrecords:sweep:{self.account.name}:{scope}",
+                         content_type="application/json")
+        self.writer.sweep(sweep, utc_iso(when))
+
+    def gap(self, url: str, reason: str, *, scope: str | None, attempts: int = 1) -> None:
+        gap = Gap(account=self.account.name, url=url, reason=reason, attempts=attempts,
+                  scope=scope)
+        self.gaps.append(gap)
+        self._gap_scopes.add(scope)
+        self.writer.gap(gap)
+
+    def progress(self, advance: int = 1) -> None:
+        if self._progress is not None:
+            self._progress(self.account.name, advance)
+
+
+def new_job_id(archive: Archive) -> str:
+    """``YYYYMMDDTHHMMSSZ-xxxxxx``: sortable by start time, unique."""
+    return f"{archive.env.now():%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def run_capture(archive: Archive, names: list[str] | None = None, *, full: bool = True,
+                progress: ProgressCallback | None = None) -> CaptureResult:
+    """Capture the named accounts (all when ``names`` is empty) as one job.
+
+    Raises ``ConfigError`` for unknown accounts, ``ArchiveLockedError`` when another job
+    runs, ``SigningKeyError`` when the key is unusable (before anything is fetched).
+    Platform failures never raise: they are gaps in the result.
+    """
+    accounts = [archive.config.account(n) for n in names] if names else archive.config.accounts
+    if not accounts:
+        raise CivicRecordsError("no accounts configured; add [[accounts]] to civicrecords.toml")
+    with archive.lock("capture job"), Catalog(archive.catalog_path) as catalog:
+        recovery = recover(archive, catalog)
+        key = archive.private_key()
+        env = archive.env
+        started = env.now()
+        job_id = new_job_id(archive)
+        writer = JobWriter(catalog, archive.config, job_id)
+        sets: list[WarcFileSet] = []
+        outcomes: list[AccountOutcome] = []
+        try:
+            for account in accounts:
+                warcs = WarcFileSet(
+                    archive.root, job_id=job_id, account=account.name, started=started,
+                    max_bytes=archive.config.capture.warc_max_bytes, now=env.now,
+                    info={"software": f"civicrecords/{__version__}", "operator": env.operator_name,
+                          "hostname": socket.gethostname(), "account": account.name,
+                          "platform": account.platform, "api-base": account.api_base})
+                sets.append(warcs)
+                outcomes.append(_capture_account(archive, account, job_id, full, warcs, writer,
+                                                 progress))
+            finished = env.now()
+            manifest = _manifest(archive, job_id, started, finished, outcomes, sets)
+            staged = stage(archive.root, manifest, key)
+            for warcs in sets:
+                warcs.finish()
+            entry = commit(archive.root, staged)
+            writer.finish(staged.manifest, entry["manifest"])
+        except BaseException:
+            writer.rollback()
+            for warcs in sets:
+                warcs.abort()
+            raise
+        archive.audit.record("capture", subject=job_id, accounts=[a.name for a in accounts],
+                             gaps=sum(len(o.gaps) for o in outcomes), manifest=entry["manifest"])
+        return CaptureResult(job_id=job_id, started=utc_iso(started), finished=utc_iso(finished),
+                             manifest=entry["manifest"], accounts=outcomes, recovery=recovery)
+
+
+def _capture_account(archive: Archive, account: AccountConfig, job_id: str, full: bool,
+                     warcs: WarcFileSet, writer: JobWriter,
+                     progress: ProgressCallback | None) -> AccountOutcome:
+    env = archive.env
+    settings = archive.config.capture
+    token = env.variables.get(account.token_env) if account.token_env else None
+    source = source_for(account)
+    client = RecordingClient(
+        warcs, scrubber=Scrubber([token] if token else []),
+        policy=source.rate_limits(settings.backoff_seconds, settings.max_backoff_seconds),
+        env_now=env.now, env_sleep=env.sleep, monotonic=env.monotonic,
+        timeout=settings.timeout_seconds, max_retries=settings.max_retries,
+        user_agent=settings.user_agent)
+    session = JobSession(job_id=job_id, account=account, token=token, full=full, client=client,
+                         warcs=warcs, writer=writer, media_max_bytes=settings.media_max_bytes,
+                         page_size=settings.page_size, progress=progress)
+    if account.token_env and not token:
+        session.gap(account.api_base, f"token variable {account.token_env} is not set; "
+                    "only public data was captured", scope="token")
+    try:
+        source.run(session)
+    except CivicRecordsError as exc:
+        session.gap(account.api_base, f"capture stopped: {exc.message}", scope=None)
+    finally:
+        client.close()
+    outcome = AccountOutcome(name=account.name, platform=account.platform, gaps=session.gaps)
+    outcome.counts = {**writer.counts.for_account(account.name),
+                      "requests": client.requests_made, "retries": client.retries}
+    return outcome
+
+
+def _manifest(archive: Archive, job_id: str, started: Any, finished: Any,
+              outcomes: list[AccountOutcome], sets: list[WarcFileSet]) -> dict[str, Any]:
+    files = []
+    for outcome, warcs in zip(outcomes, sets, strict=True):
+        warcs.close_current()
+        for final, count in zip(warcs.files, warcs.record_counts, strict=True):
+            entry = describe_file(archive.root, part_name(final), records=count)
+            relative = final.relative_to(archive.root).as_posix()
+            files.append({**entry.to_dict(), "path": relative})
+            outcome.files.append(relative)
+    return {
+        "job_id": job_id, "kind": "capture", "started": utc_iso(started),
+        "finished": utc_iso(finished), "operator": archive.env.operator_name,
+        "tool": {"name": "civicrecords", "version": __version__},
+        "archive_id": archive.config.archive.id,
+        "accounts": [{"name": o.name, "platform": o.platform, "counts": o.counts}
+                     for o in outcomes],
+        "files": files,
+        "gaps": [g.to_dict() for o in outcomes for g in o.gaps],
+    }

@@ -1,0 +1,83 @@
+"""The Source protocol every platform implements, and the session it captures through.
+
+A source knows one platform's API: how to page through an account's posts, find comments,
+edits, messages and media, and map each response to ``Item`` objects. It never touches files:
+it fetches through ``Session.get_json`` / ``Session.get_media`` (which record every exchange
+to WARC, retry, and turn final failures into gaps), and reports what it found with
+``Session.observe`` and ``Session.sweep``. The mapping functions of each source are pure
+(JSON in, items out) so they are tested directly against real platform responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Protocol
+
+from civicrecords.archiver.http import Exchange
+from civicrecords.archiver.ratelimit import RateLimitPolicy
+from civicrecords.config import AccountConfig
+from civicrecords.model import Item
+
+
+@dataclass(frozen=True)
+class JsonPage:
+    """A JSON response and the exchange that carried it."""
+
+    data: Any
+    exchange: Exchange
+
+
+class Session(Protocol):
+    """What a source may do during a capture (implemented by ``archiver.job``)."""
+
+    account: AccountConfig
+    token: str | None
+    full: bool
+    state: dict[str, Any]
+
+    def get_json(self, url: str, *, scope: str, headers: dict[str, str] | None = None,
+                 ok: tuple[int, ...] = (200,)) -> JsonPage | None:
+        """Fetch and parse JSON. Returns None (and records a gap in ``scope``) when the fetch
+        failed after retries, or the status is not in ``ok``; 404/410 are returned as a
+        JsonPage when listed in ``ok`` so sources can treat them as removals."""
+        ...
+
+    def get_media(self, url: str, *, scope: str) -> Exchange | None:
+        """Stream a media file into the WARC (size-capped); None and a gap on failure."""
+        ...
+
+    def observe(self, item: Item, exchange: Exchange, *, scope: str,
+                observed: Literal["current", "history"] = "current") -> None:
+        """Record ``item`` as seen in ``exchange`` (a WARC metadata record + catalog)."""
+        ...
+
+    def sweep(self, scope: str, seen: list[str], *, reason: str = "not-returned") -> None:
+        """Declare that a complete walk of ``scope`` returned exactly ``seen``. Ignored when a
+        gap was recorded in ``scope`` during this job (an incomplete walk proves nothing)."""
+        ...
+
+    def gap(self, url: str, reason: str, *, scope: str, attempts: int = 1) -> None:
+        """Record a fetch that could not be completed."""
+        ...
+
+    def progress(self, advance: int = 1) -> None:
+        """Tell the job that ``advance`` more items were handled (for progress display)."""
+        ...
+
+
+class Source(Protocol):
+    """One platform's capture logic."""
+
+    platform: ClassVar[str]
+
+    def run(self, session: Session) -> None:
+        """Capture the session's account completely (or record gaps for what failed)."""
+        ...
+
+    def rate_limits(self, backoff_seconds: float, max_backoff_seconds: float) -> RateLimitPolicy:
+        """The retry/throttle policy for this platform."""
+        ...
+
+
+SourceFactory = Callable[[AccountConfig], Source]

@@ -1,0 +1,304 @@
+"""Mastodon (REST API v1, Mastodon 3.5+ for edit history).
+
+Walk: the account's statuses (``/api/v1/accounts/:id/statuses``, newest first, following the
+``Link: rel="next"`` header); for each status its edit history when ``edited_at`` is set and
+its ``/context`` (replies by anyone become comment items, a complete context is a sweep of that
+thread); every media attachment's file; with a token, ``/api/v1/conversations`` and each
+conversation's context (direct messages become ``message`` items).
+
+Scopes: ``timeline`` (the account's own statuses), ``thread:<status id>`` (replies by others
+under one status), ``messages`` (every direct message).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, ClassVar
+from urllib.parse import quote, urlencode
+
+from civicrecords.archiver.http import Exchange
+from civicrecords.archiver.ratelimit import RateLimitPolicy
+from civicrecords.archiver.sources.base import Session
+from civicrecords.config import AccountConfig
+from civicrecords.htmltext import html_to_text
+from civicrecords.model import Item, MediaRef
+
+_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([a-z]+)"?')
+
+TIMELINE = "timeline"
+MESSAGES = "messages"
+
+
+def thread_scope(status_id: str) -> str:
+    """Scope name for the replies under one status."""
+    return f"thread:{status_id}"
+
+
+def next_link(header: str | None) -> str | None:
+    """The ``rel="next"`` URL of a Link header (None when there is none)."""
+    for url, rel in _LINK.findall(header or ""):
+        if rel == "next":
+            return url
+    return None
+
+
+def _author(account: dict[str, Any]) -> tuple[str, str, str]:
+    return (str(account.get("acct") or account.get("username") or ""),
+            str(account.get("id") or ""), str(account.get("display_name") or ""))
+
+
+def media_item(attachment: dict[str, Any], *, parent: Item) -> Item:
+    """A media attachment as its own item (child of the status that carries it)."""
+    description = attachment.get("description") or ""
+    return Item(
+        platform="mastodon", account=parent.account, platform_id=str(attachment["id"]),
+        kind="media", author=parent.author, author_id=parent.author_id,
+        author_name=parent.author_name, created_at=parent.created_at,
+        url=attachment.get("url") or attachment.get("remote_url"), text=description,
+        parent_id=parent.platform_id, thread_id=parent.thread_id or parent.platform_id,
+        visibility=parent.visibility,
+        extra={"media_type": attachment.get("type"), "preview_url": attachment.get("preview_url"),
+               "remote_url": attachment.get("remote_url"), "meta": attachment.get("meta"),
+               "blurhash": attachment.get("blurhash")},
+    )
+
+
+def status_item(status: dict[str, Any], *, account_name: str, owner_id: str,
+                thread_id: str | None = None) -> Item:
+    """Map one Mastodon Status (or StatusEdit, which lacks ``id``) to an Item.
+
+    Kind: ``message`` for direct visibility, ``post`` when the account wrote it (reblogs
+    included, with ``extra.reblog_of``), ``comment`` otherwise.
+    """
+    author, author_id, author_name = _author(status.get("account") or {})
+    reblog = status.get("reblog")
+    shown = reblog or status
+    visibility = status.get("visibility")
+    if visibility == "direct":
+        kind = "message"
+    elif author_id == owner_id:
+        kind = "post"
+    else:
+        kind = "comment"
+    poll = shown.get("poll")
+    versioned: dict[str, Any] = {}
+    if shown.get("spoiler_text"):
+        versioned["spoiler_text"] = shown["spoiler_text"]
+    if poll:
+        versioned["poll"] = [option.get("title") for option in poll.get("options", [])]
+    extra: dict[str, Any] = {
+        "sensitive": bool(shown.get("sensitive")),
+        "replies_count": status.get("replies_count"),
+        "reblogs_count": status.get("reblogs_count"),
+        "favourites_count": status.get("favourites_count"),
+        "in_reply_to_account_id": status.get("in_reply_to_account_id"),
+        "uri": status.get("uri"),
+    }
+    if reblog:
+        r_author, r_author_id, r_name = _author(reblog.get("account") or {})
+        extra["reblog_of"] = {"id": str(reblog.get("id")), "url": reblog.get("url"),
+                              "author": r_author, "author_id": r_author_id, "author_name": r_name}
+    quote_obj = shown.get("quote")
+    if isinstance(quote_obj, dict) and isinstance(quote_obj.get("quoted_status"), dict):
+        quoted = quote_obj["quoted_status"]
+        extra["quote_of"] = {"id": str(quoted.get("id")), "url": quoted.get("url"),
+                             "author": _author(quoted.get("account") or {})[0]}
+    if poll:
+        extra["poll"] = {"expires_at": poll.get("expires_at"), "votes_count": poll.get("votes_count"),
+                         "options": poll.get("options")}
+    card = shown.get("card")
+    if isinstance(card, dict):
+        extra["card"] = {"url": card.get("url"), "title": card.get("title")}
+    status_id = str(status.get("id", ""))
+    parent = status.get("in_reply_to_id")
+    item = Item(
+        platform="mastodon", account=account_name, platform_id=status_id, kind=kind,
+        author=author, author_id=author_id, author_name=author_name,
+        created_at=status.get("created_at"), edited_at=shown.get("edited_at"),
+        url=status.get("url") or status.get("uri"),
+        text=html_to_text(shown.get("content") or ""),
+        parent_id=str(parent) if parent else None,
+        thread_id=thread_id,
+        tags=[t.get("name", "") for t in shown.get("tags") or []],
+        mentions=[m.get("acct", "") for m in shown.get("mentions") or []],
+        visibility=visibility, language=shown.get("language"),
+        versioned=versioned, extra=extra,
+    )
+    item.media = [MediaRef(platform_id=str(m["id"]), url=m.get("url") or m.get("remote_url") or "",
+                           media_type=m.get("type") or "unknown",
+                           description=m.get("description") or "")
+                  for m in shown.get("media_attachments") or []]
+    return item
+
+
+def history_items(edits: list[dict[str, Any]], current: Item) -> list[Item]:
+    """Past versions from ``/history`` (oldest first). Each gets the current item's identity
+    and its own ``created_at`` as the version time; the last entry (the current version)
+    is included so its version time matches ``edited_at``."""
+    items: list[Item] = []
+    for index, edit in enumerate(edits):
+        version = status_item({**edit, "id": current.platform_id, "visibility": current.visibility,
+                               "in_reply_to_id": current.parent_id},
+                              account_name=current.account, owner_id="")
+        version.kind = current.kind
+        version.author, version.author_id = current.author, current.author_id
+        version.author_name = current.author_name
+        version.created_at = current.created_at
+        version.edited_at = edit.get("created_at") if index > 0 else None
+        version.url, version.thread_id = current.url, current.thread_id
+        version.extra = {"history_index": index}
+        items.append(version)
+    return items
+
+
+class MastodonSource:
+    """Captures one Mastodon account (see module docstring)."""
+
+    platform: ClassVar[str] = "mastodon"
+
+    def __init__(self, account: AccountConfig) -> None:
+        self.account = account
+        self.base = account.api_base.rstrip("/")
+        self._media_done: dict[str, Exchange | None] = {}
+
+    def rate_limits(self, backoff_seconds: float, max_backoff_seconds: float) -> RateLimitPolicy:
+        """Mastodon's signals are the standard ones (Retry-After, X-RateLimit-*)."""
+        return RateLimitPolicy(backoff_seconds, max_backoff_seconds)
+
+    # ----- walk ----------------------------------------------------------------------------
+    def run(self, session: Session) -> None:
+        """Capture timeline, threads, edits, media and (with a token) direct messages."""
+        headers = self._headers(session)
+        owner_id = self._owner_id(session, headers)
+        if owner_id is None:
+            return
+        seen: list[str] = []
+        complete = True
+        for page in self._pages(session, self._timeline_url(owner_id, session), TIMELINE,
+                                headers):
+            if page is None:
+                complete = False
+                break
+            for status in page.data:
+                status_id = str(status["id"])
+                seen.append(status_id)
+                item = status_item(status, account_name=self.account.name, owner_id=owner_id,
+                                   thread_id=status_id)
+                self._observe_with_media(session, item, page.exchange, TIMELINE, headers)
+                if not status.get("reblog"):
+                    self._thread(session, status_id, item, owner_id, headers)
+                session.progress()
+        if complete:
+            session.sweep(TIMELINE, seen)
+        if session.token:
+            self._messages(session, owner_id, headers)
+
+    def _headers(self, session: Session) -> dict[str, str]:
+        return {"Authorization": f"Bearer {session.token}"} if session.token else {}
+
+    def _owner_id(self, session: Session, headers: dict[str, str]) -> str | None:
+        if self.account.account_id:
+            return self.account.account_id
+        handle = (self.account.handle or "").lstrip("@")
+        url = f"{self.base}/api/v1/accounts/lookup?{urlencode({'acct': handle})}"
+        page = session.get_json(url, scope=TIMELINE, headers=headers)
+        if page is None:
+            return None
+        return str(page.data["id"])
+
+    def _timeline_url(self, owner_id: str, session: Session) -> str:
+        query = urlencode({"limit": session.state.get("page_size", 40)})
+        return f"{self.base}/api/v1/accounts/{quote(owner_id)}/statuses?{query}"
+
+    def _pages(self, session: Session, url: str | None, scope: str,
+               headers: dict[str, str]) -> Iterator[Any]:
+        """Yield each JSON page following Link rel=next; yield None once if a page failed."""
+        visited: set[str] = set()
+        while url and url not in visited:
+            visited.add(url)
+            page = session.get_json(url, scope=scope, headers=headers)
+            if page is None or not isinstance(page.data, list):
+                if page is not None:
+                    session.gap(url, "page is not a list of statuses", scope=scope)
+                yield None
+                return
+            yield page
+            url = next_link(page.exchange.headers.get("link"))
+
+    def _thread(self, session: Session, status_id: str, post: Item, owner_id: str,
+                headers: dict[str, str]) -> None:
+        if post.edited_at:
+            self._history(session, post, headers, TIMELINE)
+        scope = thread_scope(status_id)
+        url = f"{self.base}/api/v1/statuses/{quote(status_id)}/context"
+        page = session.get_json(url, scope=scope, headers=headers)
+        if page is None:
+            return
+        seen: list[str] = []
+        for status in page.data.get("descendants", []):
+            item = status_item(status, account_name=self.account.name, owner_id=owner_id,
+                               thread_id=status_id)
+            if item.kind == "post":
+                continue  # the account's own replies are captured from its timeline
+            seen.append(item.platform_id)
+            self._observe_with_media(session, item, page.exchange, scope, headers)
+            if item.edited_at:
+                self._history(session, item, headers, scope)
+        session.sweep(scope, seen)
+
+    def _history(self, session: Session, item: Item, headers: dict[str, str], scope: str) -> None:
+        url = f"{self.base}/api/v1/statuses/{quote(item.platform_id)}/history"
+        page = session.get_json(url, scope=scope, headers=headers)
+        if page is None or not isinstance(page.data, list):
+            return
+        for version in history_items(page.data, item)[:-1]:
+            session.observe(version, page.exchange, scope=scope, observed="history")
+
+    def _messages(self, session: Session, owner_id: str, headers: dict[str, str]) -> None:
+        url: str | None = f"{self.base}/api/v1/conversations?limit=40"
+        seen: list[str] = []
+        for page in self._pages(session, url, MESSAGES, headers):
+            if page is None:
+                return
+            for conversation in page.data:
+                last = conversation.get("last_status")
+                if not last:
+                    continue
+                context_url = f"{self.base}/api/v1/statuses/{quote(str(last['id']))}/context"
+                context = session.get_json(context_url, scope=MESSAGES, headers=headers)
+                if context is None:
+                    continue
+                statuses = [*context.data.get("ancestors", []), last,
+                            *context.data.get("descendants", [])]
+                root = str(statuses[0]["id"])
+                recipients = [a.get("acct", "") for a in conversation.get("accounts", [])]
+                for status in statuses:
+                    if status.get("visibility") != "direct":
+                        continue
+                    item = status_item(status, account_name=self.account.name,
+                                       owner_id=owner_id, thread_id=root)
+                    item.recipients = recipients
+                    item.extra["conversation_id"] = str(conversation.get("id"))
+                    exchange = page.exchange if status is last else context.exchange
+                    if item.platform_id not in seen:
+                        seen.append(item.platform_id)
+                        self._observe_with_media(session, item, exchange, MESSAGES, headers)
+                session.progress()
+        session.sweep(MESSAGES, seen)
+
+    def _observe_with_media(self, session: Session, item: Item, exchange: Exchange, scope: str,
+                            headers: dict[str, str]) -> None:
+        session.observe(item, exchange, scope=scope)
+        for ref in item.media:
+            child = media_item({"id": ref.platform_id, "url": ref.url, "type": ref.media_type,
+                                "description": ref.description}, parent=item)
+            if ref.url and ref.url not in self._media_done:
+                self._media_done[ref.url] = session.get_media(ref.url, scope=scope)
+            media = self._media_done.get(ref.url or "")
+            if media is not None:
+                child.versioned["file_sha256"] = media.payload_sha256
+                child.extra["file"] = {"record_id": media.response.record_id,
+                                       "content_type": media.headers.get("content-type"),
+                                       "size": media.size}
+            session.observe(child, exchange, scope=scope)

@@ -1,0 +1,188 @@
+"""WARC/1.1 writing: one gzip member per record, SHA-256 hex digests, crash-safe files.
+
+``Block`` is a record's content, already digested by whoever produced it (the recording HTTP
+client computes the payload digest over the de-chunked, still content-encoded body, which
+warcio gets wrong for chunked responses). ``WarcFileSet`` writes one account's records for one
+job into ``warcs/YYYY/MM/<job>-<account>-<n>.warc.gz`` files, each starting with a
+``warcinfo`` record, rotating at a size limit. Files are written under hidden ``.part`` names
+and only ``finish()`` (fsync + rename) makes them final, so a crash never leaves a corrupt
+WARC under a real name.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from warcio.statusandheaders import StatusAndHeaders
+
+from civicrecords.atomicfile import fsync_dir
+from civicrecords.environment import utc_iso
+from civicrecords.integrity.hashing import CHUNK, labelled, sha256_bytes
+from civicrecords.model import RecordRef
+
+WARC_VERSION = "WARC/1.1"
+CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+
+
+@dataclass
+class Block:
+    """A record's content block and its digests (hex SHA-256)."""
+
+    stream: BinaryIO
+    length: int
+    sha256: str
+    payload_sha256: str | None = None
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, payload: bytes | None = None) -> Block:
+        """A block held in memory; ``payload`` (if given) is digested as the payload."""
+        return cls(
+            stream=io.BytesIO(data),
+            length=len(data),
+            sha256=sha256_bytes(data),
+            payload_sha256=sha256_bytes(payload) if payload is not None else None,
+        )
+
+
+def new_record_id() -> str:
+    """A fresh ``<urn:uuid:...>`` WARC-Record-ID."""
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def part_name(final: Path) -> Path:
+    """The hidden in-progress name of a WARC file."""
+    return final.with_name(f".{final.name}.part")
+
+
+class WarcFileSet:
+    """Writes the WARC files of one account in one job (see module docstring)."""
+
+    def __init__(self, root: Path, *, job_id: str, account: str, started: datetime,
+                 max_bytes: int, info: dict[str, str], now: Callable[[], datetime]) -> None:
+        self.root = root
+        self.job_id = job_id
+        self.account = account
+        self.max_bytes = max_bytes
+        self.info = info
+        self.directory = root / "warcs" / f"{started:%Y}" / f"{started:%m}"
+        self.files: list[Path] = []
+        self.record_counts: list[int] = []
+        self._handle: BinaryIO | None = None
+        self._warcinfo_id = ""
+        self.now = now
+        # called after each record is written: (record type, where it is, its WARC headers)
+        self.listener: Callable[[str, RecordRef, dict[str, str]], None] | None = None
+
+    # ----- files -------------------------------------------------------------------------
+    @property
+    def current_file(self) -> Path:
+        """Archive-relative final path of the file now being written."""
+        if self._handle is None:
+            self._open_next()
+        return self.files[-1]
+
+    def _open_next(self) -> None:
+        self.close_current()
+        number = len(self.files) + 1
+        final = self.directory / f"{self.job_id}-{self.account}-{number:05d}.warc.gz"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._handle = open(part_name(final), "xb")  # noqa: SIM115 - closed in close_current
+        self.files.append(final)
+        self.record_counts.append(0)
+        self._warcinfo_id = new_record_id()
+        fields = {"software": self.info.get("software", "civicrecords"),
+                  "format": "WARC File Format 1.1", "conformsTo": CONFORMS_TO,
+                  **self.info, "isPartOf": self.job_id}
+        body = "".join(f"{k}: {v}\r\n" for k, v in fields.items() if v).encode("utf-8")
+        self._write(
+            [("WARC-Type", "warcinfo"), ("WARC-Record-ID", self._warcinfo_id),
+             ("WARC-Date", utc_iso(self.now())), ("WARC-Filename", final.name),
+             ("Content-Type", "application/warc-fields")],
+            Block.from_bytes(body),
+        )
+
+    def close_current(self) -> None:
+        """Flush, fsync and close the file being written (it stays a ``.part`` file)."""
+        if self._handle is not None:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            self._handle = None
+
+    def part_files(self) -> list[Path]:
+        """The in-progress (hidden) paths of every file written so far."""
+        return [part_name(f) for f in self.files]
+
+    def finish(self) -> list[Path]:
+        """Close, rename every ``.part`` file to its final name, and return the final paths."""
+        self.close_current()
+        for final in self.files:
+            part = part_name(final)
+            if part.exists():
+                os.replace(part, final)
+        if self.files:
+            fsync_dir(self.directory)
+        return list(self.files)
+
+    def abort(self) -> None:
+        """Close and delete everything this set wrote (the job is being abandoned)."""
+        self.close_current()
+        for final in self.files:
+            part_name(final).unlink(missing_ok=True)
+
+    # ----- records -----------------------------------------------------------------------
+    def write(self, record_type: str, block: Block, *, date: datetime, content_type: str,
+              target_uri: str | None = None,
+              headers: Iterable[tuple[str, str]] = (), record_id: str | None = None
+              ) -> RecordRef:
+        """Write one record and return where it is (offset/length of its gzip member)."""
+        if self._handle is None or (self._handle.tell() >= self.max_bytes):
+            self._open_next()
+        record_id = record_id or new_record_id()
+        fields: list[tuple[str, str]] = [("WARC-Type", record_type), ("WARC-Record-ID", record_id),
+                                         ("WARC-Date", utc_iso(date))]
+        if target_uri:
+            fields.append(("WARC-Target-URI", target_uri))
+        fields.append(("WARC-Warcinfo-ID", self._warcinfo_id))
+        fields.extend(headers)
+        fields.append(("Content-Type", content_type))
+        return self._write(fields, block)
+
+    def _write(self, fields: list[tuple[str, str]], block: Block) -> RecordRef:
+        assert self._handle is not None
+        fields.append(("WARC-Block-Digest", labelled(block.sha256)))
+        if block.payload_sha256 is not None:
+            fields.append(("WARC-Payload-Digest", labelled(block.payload_sha256)))
+        fields.append(("Content-Length", str(block.length)))
+        head = StatusAndHeaders(WARC_VERSION, fields, is_http_request=False)
+        record_id = dict(fields)["WARC-Record-ID"]
+        offset = self._handle.tell()
+        compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+        out = self._handle
+        out.write(compressor.compress(head.to_bytes(encoding="utf-8")))
+        remaining = block.length
+        while remaining > 0:
+            chunk = block.stream.read(min(CHUNK, remaining))
+            if not chunk:
+                raise ValueError(f"block shorter than its declared length ({block.length})")
+            remaining -= len(chunk)
+            out.write(compressor.compress(chunk))
+        out.write(compressor.compress(b"\r\n\r\n"))
+        out.write(compressor.flush())
+        length = out.tell() - offset
+        self.record_counts[-1] += 1
+        final = self.files[-1]
+        ref = RecordRef(warc_file=final.relative_to(self.root).as_posix(), offset=offset,
+                        length=length, record_id=record_id)
+        if self.listener is not None:
+            self.listener(dict(fields)["WARC-Type"], ref, dict(fields))
+        return ref
+

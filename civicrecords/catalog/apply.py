@@ -1,0 +1,258 @@
+"""Applying one job's observations and sweeps to the catalog, in one transaction.
+
+The same ``JobWriter`` serves a live capture (fed as records are written) and ``rebuild``
+(fed by reading the job's WARCs back), so both produce the same catalog. Nothing is committed
+until ``finish``; a crashed job leaves the catalog as it was.
+
+Rules: an observation adds a version when its content hash is new for the item; the most
+recent *current* observation is the item's latest version; an item that a complete sweep of
+its scope did not return is marked removed (with the job and reason), and so are its
+descendants; an item seen again after removal is restored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from civicrecords.catalog import Catalog
+from civicrecords.classify import classify
+from civicrecords.config import Config
+from civicrecords.environment import parse_utc
+from civicrecords.model import Gap, Observation, RecordRef, Sweep
+
+INDEX_CLEAN, INDEX_NEW, INDEX_CHANGED = 0, 1, 2
+
+
+def canonical_time(value: str | None) -> str | None:
+    """A platform timestamp in one sortable form (UTC, microseconds, ``Z``); None stays None
+    and unreadable values are kept as given."""
+    if not value:
+        return None
+    try:
+        return parse_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError:
+        return value
+
+
+@dataclass
+class JobCounts:
+    """Per-account outcome of a job."""
+
+    new: Counter[str] = field(default_factory=Counter)
+    edited: Counter[str] = field(default_factory=Counter)
+    removed: Counter[str] = field(default_factory=Counter)
+    restored: Counter[str] = field(default_factory=Counter)
+    observed: Counter[str] = field(default_factory=Counter)
+
+    def for_account(self, account: str) -> dict[str, int]:
+        """The counts of one account as a dict."""
+        return {"items": self.observed[account], "new": self.new[account],
+                "edited": self.edited[account], "removed": self.removed[account],
+                "restored": self.restored[account]}
+
+
+class JobWriter:
+    """Writes one job into the catalog (see module docstring)."""
+
+    def __init__(self, catalog: Catalog, config: Config, job_id: str, *, kind: str = "capture"
+                 ) -> None:
+        self.catalog = catalog
+        self.db = catalog.connection
+        self.config = config
+        self.job_id = job_id
+        self.kind = kind
+        self.counts = JobCounts()
+        self._edited_items: set[int] = set()
+        self._observed_items: set[int] = set()
+        self.db.execute("BEGIN IMMEDIATE")
+        self._open = True
+
+    # ----- records ---------------------------------------------------------------------------
+    def record(self, ref: RecordRef, *, record_type: str, target_uri: str | None, date: str,
+               payload_digest: str | None = None, concurrent_to: str | None = None) -> None:
+        """Remember where a request/response record is."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO records (record_id, type, warc_file, offset, length, "
+            "target_uri, date, payload_digest, concurrent_to, job_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (ref.record_id, record_type, ref.warc_file, ref.offset, ref.length, target_uri, date,
+             payload_digest, concurrent_to, self.job_id))
+
+    # ----- observations ----------------------------------------------------------------------
+    def observe(self, observation: Observation) -> str:
+        """Apply one observation; return ``new``, ``changed`` or ``same`` for the item."""
+        assert observation.record is not None, "observation must be written before applying"
+        item = observation.item
+        now = observation.captured_at
+        current = observation.observed == "current"
+        row = self.db.execute(
+            "SELECT id, removed_job, version_count, latest_version, hidden, index_state "
+            "FROM items WHERE platform=? AND account=? AND platform_id=?", item.key).fetchone()
+        if row is None:
+            item_id = self._insert_item(observation)
+            outcome = "new"
+            self._event(item_id, "new", now)
+            self.counts.new[item.account] += 1
+            index_state = INDEX_NEW
+        else:
+            item_id = row["id"]
+            outcome = "same"
+            index_state = row["index_state"]
+            if current:
+                self._refresh_item(item_id, observation)
+                if row["removed_job"] is not None:
+                    self.db.execute("UPDATE items SET removed_job=NULL, removed_reason=NULL "
+                                    "WHERE id=?", (item_id,))
+                    self._event(item_id, "restored", now)
+                    self.counts.restored[item.account] += 1
+                    index_state = max(index_state, INDEX_CHANGED)
+                if bool(row["hidden"]) != item.hidden:
+                    self._event(item_id, "hidden" if item.hidden else "unhidden", now)
+                    index_state = max(index_state, INDEX_CHANGED)
+        if current and item_id not in self._observed_items:
+            self._observed_items.add(item_id)
+            self.counts.observed[item.account] += 1
+        version_id, added = self._version(item_id, observation)
+        if added and row is not None:
+            outcome = "changed"
+            index_state = max(index_state, INDEX_CHANGED)
+            if item_id not in self._edited_items:
+                self._edited_items.add(item_id)
+                self._event(item_id, "edited", now)
+                self.counts.edited[item.account] += 1
+        self._update_status(item_id, version_id if current else None, index_state)
+        return outcome
+
+    def _insert_item(self, observation: Observation) -> int:
+        item = observation.item
+        account = next((a for a in self.config.accounts if a.name == item.account), None)
+        decision = classify(self.config.classification, kind=item.kind, platform=item.platform,
+                            account=item.account, account_config=account,
+                            visibility=item.visibility)
+        cursor = self.db.execute(
+            "INSERT INTO items (platform, account, platform_id, kind, parent_id, thread_id, scope,"
+            " author, author_id, author_name, created_at, url, hidden, first_seen, last_seen,"
+            " first_job, last_job, classification, legal_basis, needs_review,"
+            " classification_source, index_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (*item.key, item.kind, item.parent_id, item.thread_id, observation.scope,
+             item.author, item.author_id, item.author_name, canonical_time(item.created_at),
+             item.url, int(item.hidden), observation.captured_at, observation.captured_at,
+             self.job_id, self.job_id, decision.classification, decision.basis,
+             int(decision.review), decision.source, INDEX_NEW))
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def _refresh_item(self, item_id: int, observation: Observation) -> None:
+        item = observation.item
+        self.db.execute(
+            "UPDATE items SET kind=?, parent_id=?, thread_id=?, scope=?, author=?, author_id=?,"
+            " author_name=?, created_at=?, url=?, hidden=?, last_seen=?, last_job=? WHERE id=?",
+            (item.kind, item.parent_id, item.thread_id, observation.scope, item.author,
+             item.author_id, item.author_name, canonical_time(item.created_at), item.url,
+             int(item.hidden), observation.captured_at, self.job_id, item_id))
+
+    def _version(self, item_id: int, observation: Observation) -> tuple[int, bool]:
+        item = observation.item
+        content_hash = item.content_hash()
+        row = self.db.execute("SELECT id FROM versions WHERE item_id=? AND content_hash=?",
+                              (item_id, content_hash)).fetchone()
+        if row is not None:
+            if observation.observed == "current":
+                self.db.execute("UPDATE versions SET last_seen=?, last_job=? WHERE id=?",
+                                (observation.captured_at, self.job_id, row["id"]))
+            return row["id"], False
+        assert observation.record is not None
+        record = observation.record
+        cursor = self.db.execute(
+            "INSERT INTO versions (item_id, content_hash, version_time, observed, first_seen,"
+            " last_seen, first_job, last_job, data, warc_file, offset, length, record_id,"
+            " response_record_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (item_id, content_hash, canonical_time(item.version_time()), observation.observed,
+             observation.captured_at, observation.captured_at, self.job_id, self.job_id,
+             json.dumps(item.to_dict(), ensure_ascii=False, sort_keys=True),
+             record.warc_file, record.offset, record.length, record.record_id,
+             observation.response_record_id))
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid, True
+
+    def _update_status(self, item_id: int, latest: int | None, index_state: int) -> None:
+        self.db.execute(
+            "UPDATE items SET version_count=(SELECT count(*) FROM versions WHERE item_id=?),"
+            " latest_version=coalesce(?, latest_version,"
+            "   (SELECT max(id) FROM versions WHERE item_id=?)),"
+            " index_state=? WHERE id=?", (item_id, latest, item_id, index_state, item_id))
+        self._set_status(item_id)
+
+    def _set_status(self, item_id: int) -> None:
+        self.db.execute(
+            "UPDATE items SET status = CASE WHEN removed_job IS NOT NULL THEN 'removed'"
+            " WHEN version_count > 1 THEN 'edited' ELSE 'live' END WHERE id=?", (item_id,))
+
+    def _event(self, item_id: int, event: str, at: str, detail: str | None = None) -> None:
+        self.db.execute("INSERT INTO events (item_id, job_id, event, at, detail) VALUES (?,?,?,?,?)",
+                        (item_id, self.job_id, event, at, detail))
+
+    # ----- sweeps and gaps -------------------------------------------------------------------
+    def sweep(self, sweep: Sweep, at: str) -> int:
+        """Mark items of the sweep's scope that it did not return as removed (and their
+        descendants); return how many were marked."""
+        seen = set(sweep.seen)
+        rows = self.db.execute(
+            "SELECT id, platform_id FROM items WHERE platform=? AND account=? AND scope=? AND "
+            "removed_job IS NULL", (sweep.platform, sweep.account, sweep.scope)).fetchall()
+        missing = [(r["id"], r["platform_id"]) for r in rows if r["platform_id"] not in seen]
+        removed = self._remove(sweep, missing, sweep.reason, at)
+        self.db.execute("INSERT INTO sweeps (job_id, platform, account, scope, seen, removed) "
+                        "VALUES (?,?,?,?,?,?)", (self.job_id, sweep.platform, sweep.account,
+                                                 sweep.scope, len(seen), removed))
+        return removed
+
+    def _remove(self, sweep: Sweep, targets: list[tuple[int, str]], reason: str, at: str) -> int:
+        count = 0
+        while targets:
+            for item_id, _ in targets:
+                self.db.execute("UPDATE items SET removed_job=?, removed_reason=?, index_state=? "
+                                "WHERE id=?", (self.job_id, reason, INDEX_CHANGED, item_id))
+                self._set_status(item_id)
+                self._event(item_id, "removed", at, reason)
+                self.counts.removed[sweep.account] += 1
+                count += 1
+            parents = [pid for _, pid in targets]
+            targets = []
+            for start in range(0, len(parents), 500):
+                chunk = parents[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                targets.extend((r["id"], r["platform_id"]) for r in self.db.execute(
+                    f"SELECT id, platform_id FROM items WHERE platform=? AND account=? AND "
+                    f"parent_id IN ({marks}) AND removed_job IS NULL",
+                    (sweep.platform, sweep.account, *chunk)))
+            reason = "parent-removed"
+        return count
+
+    def gap(self, gap: Gap) -> None:
+        """Remember a gap of this job."""
+        self.db.execute("INSERT INTO gaps (job_id, account, url, reason, attempts, scope) "
+                        "VALUES (?,?,?,?,?,?)", (self.job_id, gap.account, gap.url, gap.reason,
+                                                 gap.attempts, gap.scope))
+
+    # ----- end -------------------------------------------------------------------------------
+    def finish(self, manifest: dict[str, Any], manifest_path: str) -> JobCounts:
+        """Record the job and commit everything."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO jobs (job_id, kind, seq, started, finished, operator,"
+            " tool_version, manifest, gaps) VALUES (?,?,?,?,?,?,?,?,?)",
+            (self.job_id, manifest.get("kind", self.kind), manifest.get("sequence"),
+             manifest.get("started"), manifest.get("finished"), manifest.get("operator"),
+             (manifest.get("tool") or {}).get("version"), manifest_path,
+             len(manifest.get("gaps", []))))
+        self.db.execute("COMMIT")
+        self._open = False
+        return self.counts
+
+    def rollback(self) -> None:
+        """Abandon everything this writer did."""
+        if self._open:
+            self.db.execute("ROLLBACK")
+            self._open = False

@@ -1,0 +1,155 @@
+"""Archive-level commands: init, capture, verify, rebuild."""
+
+from __future__ import annotations
+
+import shutil
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from civicrecords.archive import Archive
+from civicrecords.archiver.job import CaptureResult, run_capture
+from civicrecords.catalog import Catalog
+from civicrecords.catalog.replay import catch_up
+from civicrecords.cli.context import CliContext
+from civicrecords.errors import ExitStatus
+from civicrecords.integrity.verify import verify_archive
+from civicrecords.search.indexer import index_pending, reset_index
+from civicrecords.search.service import open_backend
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to ``app``."""
+    app.command("init")(init)
+    app.command("capture")(capture)
+    app.command("verify")(verify)
+    app.command("rebuild")(rebuild)
+
+
+def init(
+    ctx: typer.Context,
+    directory: Path = typer.Argument(..., help="New or empty directory for the archive."),
+    name: str = typer.Option("City records archive", "--name",
+                             help="Name of the public body, shown on bundles and letters."),
+) -> None:
+    """Create an archive: config with examples, layout, and a signing key."""
+    context: CliContext = ctx.obj
+    archive = Archive.create(directory, context.env, name=name)
+    context.out.print(f"created archive {archive.root}")
+    context.out.print(f"  config:      {archive.config_path}")
+    context.out.print(f"  public key:  {archive.public_key_path}")
+    context.out.print(f"  private key: {archive.private_key_path()} (mode 0600; back it up, "
+                      "keep it out of the archive)")
+    context.out.print("next: add [[accounts]] to the config, then run 'civicrecords capture'")
+
+
+def index_archive(context: CliContext, archive: Archive, catalog: Catalog) -> int:
+    """Bring the search index up to date with the catalog."""
+    backend = open_backend(archive.root, archive.config)
+    try:
+        return index_pending(catalog, backend)
+    finally:
+        backend.close()
+
+
+def capture(
+    ctx: typer.Context,
+    accounts: list[str] = typer.Argument(None, help="Account names (default: all)."),
+    full: bool = typer.Option(True, "--full/--incremental",
+                              help="Re-walk everything so removals are detected (default), "
+                              "or fetch only what is new since the last job."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> int:
+    """Capture accounts into signed WARC files, then update catalog and index.
+
+    Exit status 0 when complete, 4 (PARTIAL) when some fetches failed after retries (each is
+    listed as a gap in the manifest and the output).
+    """
+    context: CliContext = ctx.obj
+    context.json_errors = as_json
+    archive = context.open_archive()
+    show_progress = context.env.is_terminal() and not as_json
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} items"),
+                        TimeElapsedColumn(), console=context.err, transient=True)
+    tasks: dict[str, Any] = {}
+
+    def advance(account: str, count: int) -> None:
+        if account not in tasks:
+            tasks[account] = progress.add_task(account, total=None)
+        progress.advance(tasks[account], count)
+
+    with progress if show_progress else nullcontext():
+        result = run_capture(archive, accounts or None, full=full,
+                             progress=advance if show_progress else None)
+    with Catalog(archive.catalog_path) as catalog:
+        indexed = index_archive(context, archive, catalog)
+    _report_capture(context, result, indexed, as_json)
+    return int(ExitStatus.PARTIAL if result.gaps else ExitStatus.OK)
+
+
+def _report_capture(context: CliContext, result: CaptureResult, indexed: int,
+                    as_json: bool) -> None:
+    if as_json:
+        context.emit_json({**result.to_dict(), "indexed": indexed})
+        return
+    for note in result.recovery.completed:
+        context.note(f"recovered interrupted job {note}")
+    for gap in result.gaps:
+        context.note(f"gap: {gap.account}: {gap.url}: {gap.reason}")
+    totals = {k: sum(a.counts.get(k, 0) for a in result.accounts)
+              for k in ("items", "new", "edited", "removed", "requests")}
+    context.out.print(
+        f"job {result.job_id}: {len(result.accounts)} account(s), {totals['items']} items "
+        f"({totals['new']} new, {totals['edited']} edited, {totals['removed']} removed), "
+        f"{totals['requests']} requests, {len(result.gaps)} gap(s); manifest {result.manifest}")
+
+
+def verify(
+    ctx: typer.Context,
+    fast: bool = typer.Option(False, "--fast", help="Check presence and sizes only."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> int:
+    """Re-hash every WARC and manifest, check signatures, the chain and the audit log.
+
+    Exit status 0 only when everything is intact; 3 (INTEGRITY) otherwise, naming each file.
+    """
+    context: CliContext = ctx.obj
+    archive = context.open_archive()
+    report = verify_archive(archive.root, archive.public_key_pem(), fast=fast)
+    if as_json:
+        context.emit_json(report.to_dict())
+    else:
+        for note in report.notes:
+            context.note(f"note: {note}")
+        for problem in report.problems:
+            line = f"FAIL {problem.path or '-'}: {problem.message}"
+            if problem.expected is not None:
+                line += f" (expected {problem.expected}, found {problem.actual})"
+            context.out.print(line, markup=False)
+        state = "intact" if report.ok else f"{len(report.problems)} problem(s)"
+        context.out.print(f"verified {report.manifests} manifest(s), {report.files} file(s), "
+                          f"{report.bytes:,} bytes: {state}")
+    return int(ExitStatus.OK if report.ok else ExitStatus.INTEGRITY)
+
+
+def rebuild(ctx: typer.Context) -> None:
+    """Recreate the catalog and search index from the WARCs and manifests alone."""
+    context: CliContext = ctx.obj
+    archive = context.open_archive()
+    with archive.lock("rebuild"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(archive.catalog_path) + suffix).unlink(missing_ok=True)
+        shutil.rmtree(archive.index_dir, ignore_errors=True)
+        with Catalog(archive.catalog_path) as catalog:
+            jobs = catch_up(catalog, archive.config, archive.root)
+            backend = open_backend(archive.root, archive.config)
+            try:
+                reset_index(catalog, backend)
+                indexed = index_pending(catalog, backend)
+            finally:
+                backend.close()
+    archive.audit.record("rebuild", jobs=len(jobs), items=indexed)
+    context.out.print(f"rebuilt catalog from {len(jobs)} job(s); indexed {indexed} item(s)")

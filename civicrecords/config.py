@@ -1,0 +1,253 @@
+"""``civicrecords.toml`` as typed, validated configuration.
+
+The archive's file is laid over the packaged ``defaults.toml`` (which holds every default
+citation, classification rule and rate, so a city attorney can read and override each one in
+the archive's own file). ``load_config`` guarantees a fully validated ``Config`` or a
+``ConfigError`` whose one-line message names the file, line and key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from civicrecords.configschema import Invalid, Source, load_section
+from civicrecords.errors import ConfigError
+
+CONFIG_NAME = "civicrecords.toml"
+CONFIG_SCHEMA_VERSION = 1
+
+Platform = Literal["mastodon", "facebook", "instagram", "x", "youtube", "bluesky", "feed"]
+PLATFORMS: tuple[str, ...] = ("mastodon", "facebook", "instagram", "x", "youtube", "bluesky", "feed")
+Classification = Literal[
+    "public", "private", "confidential", "nonpublic", "protected_nonpublic"
+]
+CLASSIFICATIONS: tuple[str, ...] = (
+    "public", "private", "confidential", "nonpublic", "protected_nonpublic"
+)
+Kind = Literal["post", "comment", "message", "media"]
+KINDS: tuple[str, ...] = ("post", "comment", "message", "media")
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class ArchiveSection:
+    """Identity of the archive and the public body that keeps it."""
+
+    id: str
+    name: str = "City records archive"
+    timezone: str = "America/Chicago"
+    schema_version: int = CONFIG_SCHEMA_VERSION
+
+    def validate(self) -> None:
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise Invalid("timezone", f"unknown time zone {self.timezone!r}") from None
+        if self.schema_version > CONFIG_SCHEMA_VERSION:
+            raise Invalid(
+                "schema_version",
+                f"written by a newer civicrecords (schema {self.schema_version}); upgrade",
+            )
+
+
+@dataclass(frozen=True)
+class SigningSection:
+    """Where the private signing key is (default: the user's config directory)."""
+
+    key_file: str | None = None
+
+
+@dataclass(frozen=True)
+class CaptureSection:
+    """HTTP behaviour of capture jobs."""
+
+    user_agent: str = "civicrecords (public records archiving)"
+    timeout_seconds: float = 30.0
+    max_retries: int = 5
+    backoff_seconds: float = 1.0
+    max_backoff_seconds: float = 120.0
+    page_size: int = 40
+    warc_max_bytes: int = 1_000_000_000
+    media_max_bytes: int = 4_000_000_000
+
+    def validate(self) -> None:
+        if self.timeout_seconds <= 0:
+            raise Invalid("timeout_seconds", "must be greater than 0")
+        if self.max_retries < 0:
+            raise Invalid("max_retries", "must be 0 or more")
+        if self.warc_max_bytes < 1_000_000:
+            raise Invalid("warc_max_bytes", "must be at least 1000000")
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """One official account to capture (``[[accounts]]``)."""
+
+    name: str
+    platform: Platform
+    api_base: str
+    account_id: str | None = None
+    handle: str | None = None
+    token_env: str | None = None
+    department: str | None = None
+    designation: Literal["official-city", "department", "elected-official"] = "official-city"
+    approval: str | None = None
+    administrators: list[str] = field(default_factory=list)
+    media_max_bytes: int | None = None
+
+    def validate(self) -> None:
+        if not _NAME.match(self.name):
+            raise Invalid(
+                "name", f"{self.name!r} must be lowercase letters, digits, '-' or '_'"
+            )
+        if not re.match(r"^https?://[^/\s]+", self.api_base):
+            raise Invalid("api_base", f"{self.api_base!r} is not an http(s) URL")
+        if self.platform != "feed" and not (self.account_id or self.handle):
+            raise Invalid("", "needs account_id or handle")
+        if self.token_env is not None and not _ENV_NAME.match(self.token_env):
+            raise Invalid("token_env", f"{self.token_env!r} is not an environment variable name")
+
+
+@dataclass(frozen=True)
+class SearchSection:
+    """Search backend selection and indexing memory."""
+
+    backend: Literal["whoosh", "tantivy"] = "whoosh"
+    index_memory_mb: int = 96
+
+
+@dataclass(frozen=True)
+class RequestsSection:
+    """Data request defaults: targets, deadlines and who answers."""
+
+    public_target_days: int = 10
+    subject_days: int = 10
+    responsible_authority: str = "Responsible Authority"
+    contact: str = ""
+    public_basis: str = "Minn. Stat. § 13.03"
+    subject_basis: str = "Minn. Stat. § 13.04, subd. 3"
+
+
+@dataclass(frozen=True)
+class CalendarSection:
+    """Business-day options (Minn. Stat. 645.44 holidays are always observed)."""
+
+    columbus_day: bool = False
+    day_after_thanksgiving: bool = False
+    extra_closures: list[date] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PIICategoryConfig:
+    """How one PII detector category is treated in responses."""
+
+    basis: str
+    auto_redact: bool = False
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class RedactionSection:
+    """Legal basis per PII category, and the withheld-item text."""
+
+    categories: dict[str, PIICategoryConfig] = field(default_factory=dict)
+    placeholder: str = "[REDACTED – {basis}]"
+
+
+@dataclass(frozen=True)
+class ClassificationRule:
+    """Assign a classification to items matching every given condition (first match wins)."""
+
+    name: str
+    classification: Classification
+    basis: str = ""
+    review: bool = False
+    kind: list[Kind] = field(default_factory=list)
+    platform: list[Platform] = field(default_factory=list)
+    account: list[str] = field(default_factory=list)
+    designation: list[str] = field(default_factory=list)
+    visibility: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClassificationSection:
+    """Classification rules and the default for items no rule matches."""
+
+    default: Classification = "public"
+    default_basis: str = "Minn. Stat. § 13.03, subd. 1"
+    rules: list[ClassificationRule] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration of one archive."""
+
+    archive: ArchiveSection
+    signing: SigningSection = field(default_factory=SigningSection)
+    capture: CaptureSection = field(default_factory=CaptureSection)
+    accounts: list[AccountConfig] = field(default_factory=list)
+    search: SearchSection = field(default_factory=SearchSection)
+    requests: RequestsSection = field(default_factory=RequestsSection)
+    calendar: CalendarSection = field(default_factory=CalendarSection)
+    redaction: RedactionSection = field(default_factory=RedactionSection)
+    classification: ClassificationSection = field(default_factory=ClassificationSection)
+
+    def account(self, name: str) -> AccountConfig:
+        """The account called ``name``; ``ConfigError`` listing the known names otherwise."""
+        for account in self.accounts:
+            if account.name == name:
+                return account
+        known = ", ".join(a.name for a in self.accounts) or "none configured"
+        raise ConfigError(f"no account named {name!r} (known: {known})")
+
+
+def defaults_text() -> str:
+    """The packaged ``defaults.toml`` text (commented, citations included)."""
+    return resources.files("civicrecords").joinpath("defaults.toml").read_text("utf-8")
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Validate TOML ``text`` (the archive's file, shown as ``path`` in errors)."""
+    source = Source(path=path, text=text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    defaults = tomllib.loads(defaults_text())
+    config = load_section(Config, _merge(defaults, data), (), source)
+    names: set[str] = set()
+    for index, account in enumerate(config.accounts):
+        if account.name in names:
+            raise source.error(("accounts", index, "name"), f"{account.name!r} is used twice")
+        names.add(account.name)
+    return config
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the config file at ``path`` (see ``parse_config``)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found (create an archive with 'civicrecords init')") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return parse_config(text, path)

@@ -1,0 +1,165 @@
+"""``civicrecords verify``: is every file the manifests vouch for present and unaltered?
+
+Checks, each reported as a ``Problem`` naming the file: the manifest chain (every link, every
+sequence number), every manifest's hash and ECDSA signature against the archive's public key,
+every listed file's size and SHA-256, files under ``warcs/`` that no manifest lists, and the
+audit log's hash chain. ``fast=True`` checks sizes only (bagit's "complete" vs "valid").
+Leftovers of an interrupted job (hidden ``.part`` files, a staged manifest) are reported as
+notes, not problems: they were never part of the record and the next job clears them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from civicrecords.errors import Problem, SigningKeyError
+from civicrecords.integrity import signing
+from civicrecords.integrity.audit import AUDIT_NAME
+from civicrecords.integrity.hashing import digest_file, sha256_bytes
+from civicrecords.integrity.jsonlines import verify_chain
+from civicrecords.integrity.manifest import CHAIN_NAME, MANIFESTS, chain_entries, load_manifest
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class VerifyReport:
+    """Outcome of a verification."""
+
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    manifests: int = 0
+    files: int = 0
+    bytes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is missing, altered, unsigned or unlisted."""
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary with every problem as data."""
+        return {"ok": self.ok, "manifests": self.manifests, "files": self.files,
+                "bytes": self.bytes, "problems": [p.to_dict() for p in self.problems],
+                "notes": self.notes}
+
+
+def _check_manifest(root: Path, entry: dict[str, Any], previous: dict[str, Any] | None,
+                    public: Any, report: VerifyReport) -> dict[str, Any] | None:
+    relative = entry["manifest"]
+    path = root / relative
+    if not path.exists():
+        report.problems.append(Problem("missing", "manifest is missing", path=relative))
+        return None
+    data = path.read_bytes()
+    actual = sha256_bytes(data)
+    if actual != entry["sha256"]:
+        report.problems.append(Problem("altered", "manifest does not match its chain entry",
+                                       path=relative, expected=entry["sha256"], actual=actual))
+    signature_path = path.with_name(path.name + ".sig")
+    if not signature_path.exists():
+        report.problems.append(Problem("unsigned", "signature file is missing",
+                                       path=relative + ".sig"))
+    elif not signing.verify_signature(public, data, signature_path.read_bytes()):
+        report.problems.append(Problem("bad-signature",
+                                       "signature does not verify with the archive public key",
+                                       path=relative + ".sig"))
+    try:
+        manifest = load_manifest(path)
+    except ValueError as exc:
+        report.problems.append(Problem("corrupt", str(exc), path=relative))
+        return None
+    expected_previous = None
+    if previous is not None:
+        expected_previous = {"job_id": previous["job_id"], "sha256": previous["sha256"],
+                             "seq": previous["seq"]}
+    if manifest.get("previous") != expected_previous:
+        report.problems.append(Problem(
+            "chain-broken", "manifest does not point to the manifest before it", path=relative,
+            expected=str(expected_previous), actual=str(manifest.get("previous"))))
+    if manifest.get("sequence") != entry["seq"]:
+        report.problems.append(Problem("chain-sequence", "manifest sequence number is wrong",
+                                       path=relative, expected=str(entry["seq"]),
+                                       actual=str(manifest.get("sequence"))))
+    return manifest
+
+
+def _check_file(root: Path, listed: dict[str, Any], fast: bool, report: VerifyReport) -> None:
+    relative = listed["path"]
+    path = root / relative
+    if not path.exists():
+        report.problems.append(Problem("missing", "file listed in a manifest is missing",
+                                       path=relative))
+        return
+    size = path.stat().st_size
+    if size != listed["size"]:
+        report.problems.append(Problem("size", "file size differs from the manifest",
+                                       path=relative, expected=str(listed["size"]),
+                                       actual=str(size)))
+        return
+    report.files += 1
+    report.bytes += size
+    if fast:
+        return
+    actual = digest_file(path).sha256
+    if actual != listed["sha256"]:
+        report.problems.append(Problem("altered", "SHA-256 differs from the manifest",
+                                       path=relative, expected=listed["sha256"], actual=actual))
+
+
+def verify_archive(root: Path, public_key_pem: bytes, *, fast: bool = False,
+                   progress: Progress | None = None) -> VerifyReport:
+    """Verify everything under ``root`` (see module docstring). Never raises for a damaged
+    archive: every finding is in the report."""
+    report = VerifyReport()
+    try:
+        public = signing.load_public_key(public_key_pem)
+    except SigningKeyError as exc:
+        report.problems.append(Problem("bad-key", exc.message, path=signing.PUBLIC_KEY_NAME))
+        return report
+    chain_path = root / MANIFESTS / CHAIN_NAME
+    report.problems.extend(verify_chain(chain_path, f"{MANIFESTS}/{CHAIN_NAME}"))
+    try:
+        entries = chain_entries(root)
+    except ValueError as exc:
+        report.problems.append(Problem("corrupt", str(exc), path=f"{MANIFESTS}/{CHAIN_NAME}"))
+        entries = []
+    listed: set[str] = set()
+    chained: set[str] = set()
+    previous: dict[str, Any] | None = None
+    for entry in entries:
+        chained.add(entry["manifest"])
+        manifest = _check_manifest(root, entry, previous, public, report)
+        previous = entry
+        report.manifests += 1
+        if manifest is None:
+            continue
+        for item in manifest.get("files", []):
+            listed.add(item["path"])
+            _check_file(root, item, fast, report)
+            if progress:
+                progress(item["path"], int(item.get("size", 0)))
+    manifests_dir = root / MANIFESTS
+    if manifests_dir.exists():
+        for path in sorted(manifests_dir.glob("*.json")):
+            relative = path.relative_to(root).as_posix()
+            if relative not in chained:
+                report.problems.append(Problem("unchained", "manifest is not in the chain",
+                                               path=relative))
+        for pending in sorted(manifests_dir.glob(".*.pending")):
+            report.notes.append(f"interrupted job left {pending.name}; the next job completes "
+                                "or discards it")
+    for path in sorted((root / "warcs").rglob("*")) if (root / "warcs").exists() else []:
+        if not path.is_file():
+            continue
+        relative = path.relative_to(root).as_posix()
+        if path.name.startswith(".") and path.name.endswith(".part"):
+            report.notes.append(f"{relative}: left by an interrupted job; not part of the record")
+        elif relative not in listed:
+            report.problems.append(Problem("unlisted", "file is not listed in any manifest",
+                                           path=relative))
+    report.problems.extend(verify_chain(root / AUDIT_NAME, AUDIT_NAME))
+    return report
