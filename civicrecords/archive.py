@@ -138,7 +138,8 @@ class Archive:
         if root.exists() and any(root.iterdir()):
             raise ConfigError(f"{root}: not empty; an archive needs a new or empty directory")
         archive_id = str(uuid.uuid4())
-        key_path = key_file.expanduser().resolve() if key_file else default_key_path(env, archive_id)
+        key_path = (key_file.expanduser().resolve() if key_file
+                    else default_key_path(env, archive_id))
         if key_path.is_relative_to(root):
             raise ConfigError(f"{key_path}: the private key must be outside the archive")
         if key_file is not None:

@@ -167,7 +167,9 @@ def verify_bag(bag: Path, *, trusted_key: bytes | None = None,
         for relative, expected in sorted(tags.items()):
             path = bag / relative
             if not path.exists():
-                report.problems.append(Problem("missing", "tag file is missing", path=relative))
+                report.problems.append(Problem("missing", f"lists a tag file that is missing: "
+                                               f"{relative}", path=f"tagmanifest-{name}.txt",
+                                               actual=relative))
             elif _digests(path)[name] != expected:
                 report.problems.append(Problem("altered", f"{name} differs from "
                                                f"tagmanifest-{name}.txt", path=relative,

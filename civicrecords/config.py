@@ -24,7 +24,8 @@ CONFIG_NAME = "civicrecords.toml"
 CONFIG_SCHEMA_VERSION = 1
 
 Platform = Literal["mastodon", "facebook", "instagram", "x", "youtube", "bluesky", "feed"]
-PLATFORMS: tuple[str, ...] = ("mastodon", "facebook", "instagram", "x", "youtube", "bluesky", "feed")
+PLATFORMS: tuple[str, ...] = (
+    "mastodon", "facebook", "instagram", "x", "youtube", "bluesky", "feed")
 Classification = Literal[
     "public", "private", "confidential", "nonpublic", "protected_nonpublic"
 ]
@@ -247,7 +248,8 @@ def load_config(path: Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: not found (create an archive with 'civicrecords init')") from None
+        raise ConfigError(
+            f"{path}: not found (create an archive with 'civicrecords init')") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     return parse_config(text, path)

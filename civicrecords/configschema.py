@@ -53,7 +53,7 @@ class Source:
 
 
 def format_keypath(keypath: KeyPath) -> str:
-    """``("accounts", 1, "platform")`` -> ``accounts[2].platform`` (1-based like a person counts)."""
+    """``("accounts", 1, "platform")`` -> ``accounts[2].platform`` (1-based, as people count)."""
     out = ""
     for part in keypath:
         if isinstance(part, int):

@@ -32,6 +32,7 @@ from civicrecords.search.service import SearchResults, open_backend, search
 
 MARKER = ".civicrecords-demo"
 TOKEN_ENV = "LAKESIDE_MASTODON_TOKEN"
+MAYOR_TOKEN_ENV = "LAKESIDE_MAYOR_TOKEN"
 DEMO_TOKEN = "demo-token-3f9c2a7d61b84e05"
 
 
@@ -76,7 +77,7 @@ def account_config(base_url: str) -> str:
         'platform = "mastodon"\n'
         f'api_base = "{base_url}"\n'
         'handle = "@mayor"\n'
-        f'token_env = "{TOKEN_ENV}"\n'
+        f'token_env = "{MAYOR_TOKEN_ENV}"\n'
         'department = "Office of the Mayor"\n'
         'designation = "elected-official"\n\n'
     )
@@ -88,7 +89,7 @@ def run_demo(directory: Path, env: Environment, *, posts: int = 300,
     say = step or (lambda _message: None)
     directory = directory.expanduser().resolve()
     _prepare(directory)
-    variables = {**env.variables, TOKEN_ENV: DEMO_TOKEN}
+    variables = {**env.variables, TOKEN_ENV: DEMO_TOKEN, MAYOR_TOKEN_ENV: f"{DEMO_TOKEN}-mayor"}
     demo_env = Environment(variables=variables, stdout=env.stdout, stderr=env.stderr,
                            clock=env.clock, sleep=env.sleep, monotonic=env.monotonic,
                            config_dir=directory / "keys", operator=env.operator_name)

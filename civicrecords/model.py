@@ -22,6 +22,12 @@ ItemKind = Literal["post", "comment", "message", "media"]
 ItemStatus = Literal["live", "edited", "removed"]
 
 
+def media_scope(parent_id: str) -> str:
+    """The scope of an item's media attachments: every current observation of the parent is
+    a complete sweep of it (attachments it no longer lists are removed)."""
+    return f"media:{parent_id}"
+
+
 @dataclass(frozen=True)
 class MediaRef:
     """A media attachment as its parent item lists it."""

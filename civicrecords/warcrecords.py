@@ -72,6 +72,7 @@ def copy_payload(root: Path, ref: RecordRef, target: BinaryIO) -> str | None:
     """Stream a response record's payload (media files) into ``target`` in bounded chunks;
     return its HTTP Content-Type."""
     with open_record(root, ref) as record:
-        content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
+        headers = record.http_headers
+        content_type = headers.get_header("Content-Type") if headers else None
         shutil.copyfileobj(record.content_stream(), target, CHUNK)
         return content_type

@@ -47,3 +47,32 @@ def copy_tree(tmp_path: Path) -> Iterator:
         shutil.copytree(source, target)
         return target
     yield copy
+
+
+@pytest.fixture(scope="session")
+def captured(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A sample archive captured twice (initial, then later state), indexed; read-only.
+
+    Copy ``captured['archive'].root`` before changing anything in it.
+    """
+    from civicrecords.archiver.job import run_capture
+    from civicrecords.archiver.sample.server import SamplePlatform
+    from civicrecords.catalog import Catalog
+    from civicrecords.demo import DEMO_TOKEN
+    from civicrecords.search.indexer import index_pending
+    from civicrecords.search.service import open_backend
+    from tests.support.sample_archive import sample_archive, sample_env
+
+    tmp = tmp_path_factory.mktemp("captured")
+    env = sample_env(tmp)
+    with SamplePlatform(posts=80, token=DEMO_TOKEN) as platform:
+        archive = sample_archive(tmp, platform, env)
+        for state in ("initial", "later"):
+            platform.set_state(state)
+            run_capture(archive)
+        world = platform.world
+    with Catalog(archive.catalog_path) as catalog:
+        backend = open_backend(archive.root, archive.config)
+        index_pending(catalog, backend)
+        backend.close()
+    return {"archive": archive, "env": env, "world": world, "config_dir": env.config_dir}

@@ -108,7 +108,9 @@ class _HashingSpool:
     """A spooled temporary file that digests everything written to it."""
 
     def __init__(self) -> None:
-        self.file: BinaryIO = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # type: ignore[assignment]
+        # closed by close(), which the client calls when the exchange is written
+        self.file: BinaryIO = tempfile.SpooledTemporaryFile(  # type: ignore[assignment] # noqa: SIM115
+            max_size=SPOOL_MEMORY)
         self.sha = hashlib.sha256()
         self.size = 0
 
@@ -211,10 +213,13 @@ class RecordingClient:
 
     # ----- public ------------------------------------------------------------------------
     def get(self, url: str, *, headers: dict[str, str] | None = None,
-            max_bytes: int = TEXT_LIMIT, keep_body: bool = True) -> Exchange:
+            max_bytes: int = TEXT_LIMIT, keep_body: bool = True,
+            expect_json: bool = False) -> Exchange:
         """GET ``url`` (retrying as the policy says) and record it. Any HTTP status that is
         not retried is returned; only transport failures and exhausted retries raise
-        ``FetchFailed``. ``keep_body=False`` streams the body to the WARC only (media)."""
+        ``FetchFailed``. ``keep_body=False`` streams the body to the WARC only (media).
+        ``expect_json`` treats a 2xx body that does not decode and parse as JSON as a
+        truncated transfer (retried, never recorded as if complete)."""
         attempt = 0
         last_reason = "no attempt made"
         last_status: int | None = None
@@ -223,7 +228,8 @@ class RecordingClient:
             attempt += 1
             self._wait_turn()
             try:
-                exchange = self._attempt(url, headers or {}, max_bytes, keep_body)
+                exchange = self._attempt(url, headers or {}, max_bytes, keep_body,
+                                         expect_json)
             except TooLarge:
                 raise
             except _StaleConnection:
@@ -282,7 +288,7 @@ class RecordingClient:
             connection.close()
 
     def _attempt(self, url: str, extra_headers: dict[str, str], max_bytes: int,
-                 keep_body: bool) -> Exchange:
+                 keep_body: bool, expect_json: bool) -> Exchange:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise PlatformError(f"not an http(s) URL: {self.scrubber.url(url)}", url=url)
@@ -295,7 +301,7 @@ class RecordingClient:
         spool = _HashingSpool()
         try:
             return self._exchange(connection, url, target, parts.netloc, extra_headers,
-                                  spool, max_bytes, keep_body)
+                                  spool, max_bytes, keep_body, expect_json)
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
             self._drop(parts.scheme, parts.hostname, port)
             if reused and spool.size == 0:
@@ -309,7 +315,7 @@ class RecordingClient:
 
     def _exchange(self, connection: Any, url: str, target: str, netloc: str,
                   extra_headers: dict[str, str], spool: _HashingSpool, max_bytes: int,
-                  keep_body: bool) -> Exchange:
+                  keep_body: bool, expect_json: bool) -> Exchange:
         connection.sent = []
         fetched_at = self.now()
         headers = {"Host": netloc, "User-Agent": self.user_agent, "Accept-Encoding": "gzip",
@@ -343,10 +349,14 @@ class RecordingClient:
             payload.update(chunk)
             if keep_body:
                 body_parts.append(chunk)
+        if declared and declared.isdigit() and not response.chunked and size != int(declared):
+            raise http.client.IncompleteRead(b"", int(declared) - size)
         if response.will_close:
             self._drop_connection(connection)
         header_map = {k.lower(): v for k, v in response.getheaders()}
         body = b"".join(body_parts) if keep_body else None
+        if expect_json and body is not None and 200 <= response.status < 300:
+            _check_json(body, header_map.get("content-encoding", ""))
         request_bytes = b"".join(connection.sent)
         block, payload_sha, scrubbed, body = self._response_block(
             spool, head_length, header_map, body, payload.hexdigest())
@@ -366,7 +376,9 @@ class RecordingClient:
     def _response_block(self, spool: _HashingSpool, head_length: int,
                         headers: dict[str, str], body: bytes | None, payload_sha: str
                         ) -> tuple[Block, str, list[str], bytes | None]:
-        """The response record's block, scrubbed of secrets when needed."""
+        """The response record's block (scrubbed of secrets when needed), its payload digest,
+        what was scrubbed, and the body as received (for the caller to parse, e.g. to follow
+        a paging URL that carries the token; it is never written)."""
         spool.file.seek(0)
         head = spool.file.read(head_length)
         clean_head, scrubbed = self.scrubber.headers(head)
@@ -379,12 +391,12 @@ class RecordingClient:
                 rebuilt = _reframe(clean_head, len(clean_body))
                 data = rebuilt + clean_body
                 return (Block.from_bytes(data, payload=clean_body),
-                        hashlib.sha256(clean_body).hexdigest(), scrubbed, clean_body)
+                        hashlib.sha256(clean_body).hexdigest(), scrubbed, body)
         if clean_head == head:
             spool.file.seek(0)
             return (Block(stream=spool.file, length=spool.size, sha256=spool.sha.hexdigest(),
                           payload_sha256=payload_sha), payload_sha, scrubbed, body)
-        rebuilt = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
+        rebuilt = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 - closed in _record
         sha = hashlib.sha256(clean_head)
         rebuilt.write(clean_head)
         spool.file.seek(head_length)
@@ -416,7 +428,19 @@ class RecordingClient:
             "response", block, target_uri=target, date=fetched_at,
             content_type="application/http; msgtype=response", headers=response_headers,
             record_id=response_id)
+        block.stream.close()
         return request_ref, response_ref
+
+
+class BrokenBody(ValueError):
+    """A body that does not decode: a transfer cut short without framing to show it."""
+
+
+def _check_json(body: bytes, encoding: str) -> None:
+    try:
+        json.loads(decode_body(body, encoding))
+    except (ValueError, EOFError, OSError, zlib.error) as exc:
+        raise BrokenBody(f"body is not complete JSON ({type(exc).__name__})") from None
 
 
 def _reframe(head: bytes, length: int) -> bytes:
@@ -441,7 +465,7 @@ def _peer(connection: Any) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, http.client.IncompleteRead):
+    if isinstance(exc, http.client.IncompleteRead | BrokenBody):
         return "truncated response"
     if isinstance(exc, socket.timeout | TimeoutError):
         return "timed out"

@@ -109,7 +109,7 @@ class JobSession:
     def get_json(self, url: str, *, scope: str, headers: dict[str, str] | None = None,
                  ok: tuple[int, ...] = (200,)) -> JsonPage | None:
         exchange = self._get(url, scope=scope, headers=headers, ok=ok, keep_body=True,
-                             max_bytes=256 * 1024 * 1024)
+                             max_bytes=256 * 1024 * 1024, expect_json=True)
         if exchange is None:
             return None
         try:
@@ -121,13 +121,14 @@ class JobSession:
     def get_media(self, url: str, *, scope: str) -> Exchange | None:
         cap = self.account.media_max_bytes or self.media_max_bytes
         return self._get(url, scope=scope, headers=None, ok=(200,), keep_body=False,
-                         max_bytes=cap)
+                         max_bytes=cap, expect_json=False)
 
     def _get(self, url: str, *, scope: str, headers: dict[str, str] | None,
-             ok: tuple[int, ...], keep_body: bool, max_bytes: int) -> Exchange | None:
+             ok: tuple[int, ...], keep_body: bool, max_bytes: int,
+             expect_json: bool) -> Exchange | None:
         try:
             exchange = self.client.get(url, headers=headers, keep_body=keep_body,
-                                       max_bytes=max_bytes)
+                                       max_bytes=max_bytes, expect_json=expect_json)
         except FetchFailed as exc:
             self.gap(exc.url or url, exc.message, scope=scope, attempts=exc.attempts)
             return None
@@ -147,7 +148,10 @@ class JobSession:
             item=item, job_id=self.job_id, captured_at=utc_iso(exchange.fetched_at),
             observed=observed, scope=scope, response_record_id=exchange.response.record_id,
             response_uri=exchange.url, payload_digest=f"sha256:{exchange.payload_sha256}")
-        body = json.dumps(observation.to_json(), ensure_ascii=False, sort_keys=True).encode()
+        body, scrubbed = self.client.scrubber.data(
+            json.dumps(observation.to_json(), ensure_ascii=False, sort_keys=True).encode())
+        if scrubbed:  # the catalog must see what the WARC holds
+            observation.item = Item.from_dict(json.loads(body)["item"])
         observation.record = self.warcs.write(
             "metadata", Block.from_bytes(body), target_uri=exchange.url,
             date=exchange.fetched_at, content_type="application/json",

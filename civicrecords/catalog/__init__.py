@@ -210,10 +210,13 @@ class Catalog:
             "platform_id", (item.platform, item.account, root, root, root))
         return [_row(ItemRow, r) for r in rows]
 
-    def iter_items(self, where: str = "1=1", params: Iterable[Any] = ()) -> Iterator[ItemRow]:
+    def iter_items(self, where: str = "1=1", params: Iterable[Any] = (),
+                   limit: int | None = None) -> Iterator[ItemRow]:
         """Items matching an SQL condition over the items table, in catalog id order."""
+        tail = f" LIMIT {int(limit)}" if limit is not None else ""
         for row in self.connection.execute(
-                f"SELECT {ITEM_COLUMNS} FROM items WHERE {where} ORDER BY id", tuple(params)):
+                f"SELECT {ITEM_COLUMNS} FROM items WHERE {where} ORDER BY id{tail}",
+                tuple(params)):
             yield _row(ItemRow, row)
 
     def count_items(self) -> int:

@@ -21,7 +21,7 @@ from civicrecords.catalog import Catalog
 from civicrecords.classify import classify
 from civicrecords.config import Config
 from civicrecords.environment import parse_utc
-from civicrecords.model import Gap, Observation, RecordRef, Sweep
+from civicrecords.model import Gap, Observation, RecordRef, Sweep, media_scope
 
 INDEX_CLEAN, INDEX_NEW, INDEX_CHANGED = 0, 1, 2
 
@@ -67,6 +67,7 @@ class JobWriter:
         self.counts = JobCounts()
         self._edited_items: set[int] = set()
         self._observed_items: set[int] = set()
+        self._new_items: set[int] = set()
         self.db.execute("BEGIN IMMEDIATE")
         self._open = True
 
@@ -92,6 +93,7 @@ class JobWriter:
             "FROM items WHERE platform=? AND account=? AND platform_id=?", item.key).fetchone()
         if row is None:
             item_id = self._insert_item(observation)
+            self._new_items.add(item_id)
             outcome = "new"
             self._event(item_id, "new", now)
             self.counts.new[item.account] += 1
@@ -115,7 +117,9 @@ class JobWriter:
             self._observed_items.add(item_id)
             self.counts.observed[item.account] += 1
         version_id, added = self._version(item_id, observation)
-        if added and row is not None:
+        if current and item.kind != "media":
+            self._drop_detached_media(item_id, observation)
+        if added and row is not None and item_id not in self._new_items:
             outcome = "changed"
             index_state = max(index_state, INDEX_CHANGED)
             if item_id not in self._edited_items:
@@ -124,6 +128,21 @@ class JobWriter:
                 self.counts.edited[item.account] += 1
         self._update_status(item_id, version_id if current else None, index_state)
         return outcome
+
+    def _drop_detached_media(self, item_id: int, observation: Observation) -> None:
+        """Media items of this item that its current version no longer lists are removed
+        (the item's own content is the complete sweep of its attachments)."""
+        item = observation.item
+        listed = {m.platform_id for m in item.media}
+        rows = self.db.execute(
+            "SELECT id, platform_id FROM items WHERE platform=? AND account=? AND scope=? AND "
+            "removed_job IS NULL", (item.platform, item.account, media_scope(item.platform_id))
+        ).fetchall()
+        missing = [(r["id"], r["platform_id"]) for r in rows if r["platform_id"] not in listed]
+        if missing:
+            sweep = Sweep(item.platform, item.account, media_scope(item.platform_id), [],
+                          self.job_id)
+            self._remove(sweep, missing, "removed-from-parent", observation.captured_at)
 
     def _insert_item(self, observation: Observation) -> int:
         item = observation.item
@@ -135,7 +154,8 @@ class JobWriter:
             "INSERT INTO items (platform, account, platform_id, kind, parent_id, thread_id, scope,"
             " author, author_id, author_name, created_at, url, hidden, first_seen, last_seen,"
             " first_job, last_job, classification, legal_basis, needs_review,"
-            " classification_source, index_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " classification_source, index_state)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (*item.key, item.kind, item.parent_id, item.thread_id, observation.scope,
              item.author, item.author_id, item.author_name, canonical_time(item.created_at),
              item.url, int(item.hidden), observation.captured_at, observation.captured_at,
@@ -191,8 +211,9 @@ class JobWriter:
             " WHEN version_count > 1 THEN 'edited' ELSE 'live' END WHERE id=?", (item_id,))
 
     def _event(self, item_id: int, event: str, at: str, detail: str | None = None) -> None:
-        self.db.execute("INSERT INTO events (item_id, job_id, event, at, detail) VALUES (?,?,?,?,?)",
-                        (item_id, self.job_id, event, at, detail))
+        self.db.execute(
+            "INSERT INTO events (item_id, job_id, event, at, detail) VALUES (?,?,?,?,?)",
+            (item_id, self.job_id, event, at, detail))
 
     # ----- sweeps and gaps -------------------------------------------------------------------
     def sweep(self, sweep: Sweep, at: str) -> int:

@@ -72,8 +72,9 @@ def capture(
     context.json_errors = as_json
     archive = context.open_archive()
     show_progress = context.env.is_terminal() and not as_json
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} items"),
-                        TimeElapsedColumn(), console=context.err, transient=True)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                        TextColumn("{task.completed} items"), TimeElapsedColumn(),
+                        console=context.err, transient=True)
     tasks: dict[str, Any] = {}
 
     def advance(account: str, count: int) -> None:

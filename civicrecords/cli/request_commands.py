@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -28,18 +28,18 @@ request_app = typer.Typer(help="Data requests: register, gather, review, export,
                           no_args_is_help=True)
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     public = "public"
     subject = "subject"
     discovery = "discovery"
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
 
 
-class Unreviewed(str, Enum):
+class Unreviewed(StrEnum):
     redact = "redact"
     release = "release"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import typer
@@ -15,14 +15,14 @@ from civicrecords.search.backend import SearchQuery
 from civicrecords.search.service import open_backend, search
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
     jsonl = "jsonl"
 
 
-class Sort(str, Enum):
+class Sort(StrEnum):
     relevance = "relevance"
     newest = "newest"
     oldest = "oldest"

@@ -44,7 +44,7 @@ def index_pending(catalog: Catalog, backend: SearchBackend,
     """Index every item the catalog marks as pending; return how many items were indexed."""
     done = 0
     while True:
-        items = list(catalog.iter_items(f"index_state != 0 LIMIT {BATCH}"))
+        items = list(catalog.iter_items("index_state != 0", limit=BATCH))
         if not items:
             return done
         replace = [item.id for item in items if item.index_state == INDEX_CHANGED]

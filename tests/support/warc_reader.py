@@ -78,7 +78,8 @@ def payload_of(record: RawRecord) -> bytes:
 
 def check_digests(record: RawRecord) -> None:
     """Assert the record's block and payload digests match recomputed SHA-256 values."""
-    assert record.headers["WARC-Block-Digest"] == "sha256:" + hashlib.sha256(record.block).hexdigest()
+    block = "sha256:" + hashlib.sha256(record.block).hexdigest()
+    assert record.headers["WARC-Block-Digest"] == block
     if record.headers["WARC-Type"] == "response":
         expected = "sha256:" + hashlib.sha256(payload_of(record)).hexdigest()
         assert record.headers["WARC-Payload-Digest"] == expected

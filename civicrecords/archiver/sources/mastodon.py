@@ -22,7 +22,7 @@ from civicrecords.archiver.ratelimit import RateLimitPolicy
 from civicrecords.archiver.sources.base import Session
 from civicrecords.config import AccountConfig
 from civicrecords.htmltext import html_to_text
-from civicrecords.model import Item, MediaRef
+from civicrecords.model import Item, MediaRef, media_scope
 
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([a-z]+)"?')
 
@@ -105,8 +105,8 @@ def status_item(status: dict[str, Any], *, account_name: str, owner_id: str,
         extra["quote_of"] = {"id": str(quoted.get("id")), "url": quoted.get("url"),
                              "author": _author(quoted.get("account") or {})[0]}
     if poll:
-        extra["poll"] = {"expires_at": poll.get("expires_at"), "votes_count": poll.get("votes_count"),
-                         "options": poll.get("options")}
+        extra["poll"] = {"expires_at": poll.get("expires_at"),
+                         "votes_count": poll.get("votes_count"), "options": poll.get("options")}
     card = shown.get("card")
     if isinstance(card, dict):
         extra["card"] = {"url": card.get("url"), "title": card.get("title")}
@@ -290,15 +290,16 @@ class MastodonSource:
     def _observe_with_media(self, session: Session, item: Item, exchange: Exchange, scope: str,
                             headers: dict[str, str]) -> None:
         session.observe(item, exchange, scope=scope)
+        scope_of_media = media_scope(item.platform_id)
         for ref in item.media:
             child = media_item({"id": ref.platform_id, "url": ref.url, "type": ref.media_type,
                                 "description": ref.description}, parent=item)
             if ref.url and ref.url not in self._media_done:
-                self._media_done[ref.url] = session.get_media(ref.url, scope=scope)
+                self._media_done[ref.url] = session.get_media(ref.url, scope=scope_of_media)
             media = self._media_done.get(ref.url or "")
             if media is not None:
                 child.versioned["file_sha256"] = media.payload_sha256
                 child.extra["file"] = {"record_id": media.response.record_id,
                                        "content_type": media.headers.get("content-type"),
                                        "size": media.size}
-            session.observe(child, exchange, scope=scope)
+            session.observe(child, exchange, scope=scope_of_media)

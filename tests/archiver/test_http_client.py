@@ -1,0 +1,126 @@
+"""The recording client against a hostile little server: tokens echoed in query strings,
+bodies and cookies; chunked and gzipped bodies; a body cut short without framing."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from civicrecords.archiver.http import FetchFailed, RecordingClient
+from civicrecords.archiver.ratelimit import RateLimitPolicy
+from civicrecords.archiver.scrub import Scrubber
+from civicrecords.archiver.warc import WarcFileSet
+from tests.support import warc_reader
+
+TOKEN = "EAAB-secret-token-0123456789"
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    hits: ClassVar[dict[str, int]] = {}
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        Handler.hits[self.path] = Handler.hits.get(self.path, 0) + 1
+        page = {"data": [{"id": "1", "message": "hello"}],
+                "paging": {"next": f"http://{self.headers['Host']}/feed?access_token={TOKEN}&after=X"}}
+        body = json.dumps(page).encode()
+        if self.path.startswith("/gzip"):
+            body = gzip.compress(body)
+        if self.path.startswith("/cut") and Handler.hits[self.path] == 1:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.close_connection = True
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Set-Cookie", f"session={TOKEN}; HttpOnly")
+        if self.path.startswith("/gzip"):
+            self.send_header("Content-Encoding", "gzip")
+        if self.path.startswith("/chunked"):
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for start in range(0, len(body), 40):
+                piece = body[start:start + 40]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+        else:
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _client(tmp_path: Path) -> tuple[RecordingClient, WarcFileSet]:
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    warcs = WarcFileSet(tmp_path, job_id="job", account="acct", started=now, max_bytes=10**9,
+                        info={}, now=lambda: now)
+    client = RecordingClient(warcs, scrubber=Scrubber([TOKEN]), policy=RateLimitPolicy(0, 0),
+                             env_now=lambda: now, env_sleep=lambda s: None,
+                             monotonic=lambda: 0.0, max_retries=2)
+    return client, warcs
+
+
+@pytest.mark.parametrize("path", ["/plain", "/chunked", "/gzip"])
+def test_token_in_query_body_and_cookie_is_scrubbed_but_paging_still_works(
+        tmp_path: Path, server: str, path: str) -> None:
+    client, warcs = _client(tmp_path)
+    exchange = client.get(f"{server}{path}?access_token={TOKEN}&fields=id", expect_json=True)
+    assert TOKEN in exchange.json()["paging"]["next"]  # the caller can follow the cursor
+    assert TOKEN not in exchange.url
+    client.close()
+    (final,) = warcs.finish()
+    raw = final.read_bytes()
+    records = warc_reader.parse(final)
+    everything = b"".join(r.block for r in records) + b"".join(
+        json.dumps(r.headers).encode() for r in records)
+    assert TOKEN.encode() not in everything and TOKEN.encode() not in raw
+    response = next(r for r in records if r.headers["WARC-Type"] == "response")
+    request = next(r for r in records if r.headers["WARC-Type"] == "request")
+    assert "access_token=SCRUBBED" in response.headers["WARC-Target-URI"]
+    assert "query" in request.headers["Civicrecords-Scrubbed"]
+    assert "body" in response.headers["Civicrecords-Scrubbed"]
+    assert "set-cookie" in response.headers["Civicrecords-Scrubbed"]
+    for record in records:
+        warc_reader.check_digests(record)
+    assert json.loads(warc_reader.payload_of(response))["data"][0]["message"] == "hello"
+
+
+def test_body_cut_short_without_framing_is_retried(tmp_path: Path, server: str) -> None:
+    client, warcs = _client(tmp_path)
+    exchange = client.get(f"{server}/cut-once", expect_json=True)
+    assert exchange.json()["data"][0]["id"] == "1"
+    assert client.retries == 1
+    client.close()
+    (final,) = warcs.finish()
+    responses = [r for r in warc_reader.parse(final) if r.headers["WARC-Type"] == "response"]
+    assert len(responses) == 1  # the broken attempt was not recorded as if complete
+
+
+def test_unreachable_host_raises_fetch_failed_after_retries(tmp_path: Path) -> None:
+    client, _ = _client(tmp_path)
+    with pytest.raises(FetchFailed) as caught:
+        client.get("http://127.0.0.1:9/nothing")
+    assert caught.value.attempts == 3
