@@ -75,6 +75,13 @@ def open_request(
     channel: str | None = typer.Option(None, "--channel", help="How it arrived (email, web "
                                        "form, counter, mail...)."),
     description: str = typer.Option("", "--description", help="What was asked for."),
+    matter: str | None = typer.Option(None, "--matter", help="Discovery: the legal matter "
+                                      "(its holds and Bates counter)."),
+    bates_prefix: str | None = typer.Option(None, "--bates-prefix", help="Discovery: Bates "
+                                            "number prefix, e.g. LAKESIDE."),
+    confidentiality: str | None = typer.Option(None, "--confidentiality", help="Discovery: "
+                                               "legend stamped on every page, e.g. "
+                                               "CONFIDENTIAL."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """Register a new request and compute its due date in business days."""
@@ -83,8 +90,18 @@ def open_request(
     moment = (parse_received(received, local_zone(archive)) if received
               else context.env.now())
     who = {k: v for k, v in (("name", requester), ("contact", contact)) if v}
+    details: dict[str, str] = {}
+    if kind is Kind.discovery:
+        if not (matter and bates_prefix):
+            raise UsageError("a discovery request needs --matter and --bates-prefix")
+        details = {"matter": matter, "bates_prefix": bates_prefix,
+                   "confidentiality": confidentiality or ""}
+    elif matter or bates_prefix or confidentiality:
+        raise UsageError("--matter, --bates-prefix and --confidentiality are for "
+                         "--kind discovery")
     request = RequestStore(archive).create(kind=kind.value, received=moment, requester=who,
-                                           channel=channel, description=description, details={})
+                                           channel=channel, description=description,
+                                           details=details)
     if fmt is OutputFormat.json:
         context.emit_json(request.to_dict())
     else:
@@ -179,16 +196,28 @@ def show_request(
 def export(
     ctx: typer.Context,
     request_id: str = typer.Argument(..., metavar="ID", help="Request id."),
-    out: Path = typer.Option(..., "--out", help="New directory for the bundle."),
+    out: Path = typer.Option(..., "--out", help="New directory for the bundle (discovery: "
+                             "the production directory that holds VOL001, VOL002...)."),
     unreviewed: Unreviewed | None = typer.Option(
         None, "--unreviewed", help="What to do with PII candidates nobody has decided "
         "(default: refuse to export while any remain)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Build the request's signed, redacted BagIt bundle."""
+    """Build the request's signed, redacted BagIt bundle (for a discovery request: the next
+    production volume under --out)."""
     context: CliContext = ctx.obj
     archive = context.open_archive()
     request = RequestStore(archive).get(request_id)
+    if request.kind == "discovery":
+        from civicrecords.discovery.production import export_volume
+
+        volume = export_volume(archive, request, out,
+                               unreviewed=unreviewed.value if unreviewed else None)
+        if as_json:
+            context.emit_json(volume.to_dict())
+        else:
+            context.out.print(volume.summary(), markup=False)
+        return
     result = export_bundle(archive, request, out,
                            unreviewed=unreviewed.value if unreviewed else None)
     if as_json:
