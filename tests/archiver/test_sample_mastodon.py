@@ -365,3 +365,22 @@ def test_account_pictures_and_defaults(platform: SamplePlatform) -> None:
             Image.open(io.BytesIO(reply.body)).verify()
     missing = fetch(base, "/avatars/original/missing.png")
     assert missing.headers["content-type"] == "image/png"
+
+
+def test_hostile_content_reaches_clients_as_mastodon_sends_it(platform: SamplePlatform) -> None:
+    base, world = platform.base_url, platform.world
+    planted = {h.kind: h for h in world.hostile_items()}
+    script = fetch(base, f"/api/v1/statuses/{planted['script'].item_ref}")
+    assert b"<" not in script.body and b"\\u003c" in script.body, "Rails escapes < > & in JSON"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in script.json()["content"]
+    relayed = fetch(base, f"/api/v1/statuses/{planted['raw_html0'].item_ref}").json()
+    assert "<script>" in relayed["content"] and "javascript:" in relayed["content"]
+    assert "application" not in relayed, "remote statuses carry no application"
+    assert relayed["account"]["acct"].endswith("@unsanitized.example")
+    odd = fetch(base, f"/api/v1/statuses/{planted['odd_file_name'].item_ref}").json()
+    media = odd["media_attachments"][0]
+    assert media["remote_url"].startswith("https://") and "/cache/" in media["url"]
+    assert fetch(base, media["url"]).status == 200
+    names = {fetch(base, f"/api/v1/accounts/{h.item_ref}").json()["display_name"]
+             for h in world.hostile_items() if h.kind == "display_name"}
+    assert "<img src=x onerror=alert(1)>" in names

@@ -138,6 +138,7 @@ TOPICS: Final[tuple[Topic, ...]] = (
     ), ("Is the pool open late?", "Thank you for opening the library."), ()),
 )
 TOPICS_BY_KEY: Final = {t.key: t for t in TOPICS}
+TOPICS_BY_MONTH: Final = {m: tuple(t for t in TOPICS if m in t.months) for m in range(1, 13)}
 
 MAYOR_POSTS: Final = (
     "Great turnout at the {park} cleanup today. Thank you, neighbors!",

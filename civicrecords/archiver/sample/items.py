@@ -77,7 +77,8 @@ class ItemFactory:
 
     def topic(self, t: int, sec: int) -> content.Topic:
         """The topic of post thread ``t`` (also what its replies talk about)."""
-        return content.pick_topic(self._rng("topic", t), to_datetime(sec * 1000).month)
+        choices = content.TOPICS_BY_MONTH[to_datetime(sec * 1000).month]
+        return choices[mix(self.w.key, 71, t) % len(choices)]
 
     # -- posts ---------------------------------------------------------------------------
 
@@ -216,9 +217,17 @@ class ItemFactory:
                 text, raw_html = pii.RAW_HTML_TEXTS[int(hostile[-1])], True
             else:
                 text = pii.HOSTILE_TEXTS[hostile]
+        # Mastodon carries the replied-to account over a run of one's own replies
+        # (Status#carried_over_reply_to_account_id): only a thread continued from its top
+        # counts as a self-reply.
+        up = parent
+        while up != 0 and shape.authors[up] == account.index:
+            up = shape.parents[up]
+        replied_to = w.account_at(shape.authors[up])
         mentions: list[Account] = []
-        if parent_account.index != account.index:
-            mentions.append(parent_account)
+        for candidate in (parent_account, replied_to):
+            if candidate.index != account.index and candidate not in mentions:
+                mentions.append(candidate)
         root_account = w.account_at(sk.author)
         if parent != 0 and root_account not in mentions and root_account != account \
                 and rng.random() < 0.4:
@@ -232,16 +241,10 @@ class ItemFactory:
         created = to_datetime(w.status_millis(t, j))
         version = Version(text, spoiler, bool(spoiler), created, media, None)
         counts = mix(w.key, 42, t, j)
-        # Mastodon carries the replied-to account over a run of one's own replies
-        # (Status#carried_over_reply_to_account_id): only a thread continued from its top
-        # counts as a self-reply.
-        up = parent
-        while up != 0 and shape.authors[up] == account.index:
-            up = shape.parents[up]
         return Item(
             sid, "comment", t, j, account, created, VISIBILITIES[shape.vis[j]],
             None if raw_html else "en", text, spoiler, bool(spoiler), media, None, None,
-            w.status_id(t, parent), w.account_at(shape.authors[up]), tuple(mentions),
+            w.status_id(t, parent), replied_to, tuple(mentions),
             hashtags_of(text),
             (version,), None, None, w.status_id(t, 0), w.replies_count(t, j, state), counts % 3,
             (counts >> 8) % 16, raw_html=raw_html,

@@ -24,15 +24,14 @@ them, exactly like missing ones.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from typing import Any, Final
 from urllib.parse import quote_plus, urlsplit
 
 from civicrecords.archiver.sample import mastodon_entities as ent
-from civicrecords.archiver.sample.ids import hex_name, mix, parse_id
-from civicrecords.archiver.sample.media import EXT, LIBRARY, MIME
-from civicrecords.archiver.sample.model import Account, Item, Media
+from civicrecords.archiver.sample.ids import mix, parse_id
+from civicrecords.archiver.sample.mastodon_files import MastodonFiles
+from civicrecords.archiver.sample.model import Account, Item
 from civicrecords.archiver.sample.routing import Request, Response, Route
 
 NOT_FOUND: Final = "Record not found"
@@ -71,7 +70,7 @@ class MastodonPlatform:
     def __init__(self) -> None:
         self._accounts: dict[Any, dict[str, Any]] = {}
         self._conversations: dict[tuple[int, str], list[tuple[int, int, int]]] = {}
-        self._etags: dict[tuple[str, str], str] = {}
+        self.files = MastodonFiles()
         self._lock = threading.Lock()
 
     def routes(self) -> list[Route]:
@@ -95,9 +94,9 @@ class MastodonPlatform:
             Route("GET", f"{api}/conversations", self.conversations, "conversations"),
             Route("GET", "/api/v1/instance", self.instance_v1, "instance.v1"),
             Route("GET", "/api/v2/instance", self.instance_v2, "instance.v2"),
-            Route("GET", media, self.media_file, "media", api=False),
-            Route("GET", pictures, self.picture_file, "pictures", api=False),
-            Route("GET", r"/(?P<what>avatars|headers)/original/missing\.png", self.missing,
+            Route("GET", media, self.files.media_file, "media", api=False),
+            Route("GET", pictures, self.files.picture_file, "pictures", api=False),
+            Route("GET", r"/(?P<what>avatars|headers)/original/missing\.png", self.files.missing,
                   "pictures.missing", api=False),
         ]
 
@@ -370,74 +369,6 @@ class MastodonPlatform:
             "thumbnail": None, "languages": ["en"], "registrations": False,
             "approval_required": True, "invites_enabled": False,
         })
-
-    # -- files -------------------------------------------------------------------------------
-
-    def _file(self, key: str, variant: str, data: bytes, mime: str) -> Response:
-        tag_key = (key, variant)
-        etag = self._etags.get(tag_key)
-        if etag is None:
-            etag = self._etags.setdefault(tag_key, f'"{hashlib.md5(data).hexdigest()}"')
-        return Response(200, data, mime, [("Cache-Control", "public, max-age=315576000, "
-                                           "immutable"), ("ETag", etag)], api=False,
-                        compressible=False)
-
-    def _find_media(self, req: Request, media_id: int) -> tuple[Item, Media] | None:
-        world = req.site.world
-        for a in range(4):
-            ref = world.decode(media_id + ((1000 + a) << 16))
-            if ref is None or not world.exists(*ref, req.state):
-                continue
-            item = world.item_at(*ref, req.state)
-            for m in item.media:
-                if m.id == str(media_id):
-                    return item, m
-        return None
-
-    def media_file(self, req: Request) -> Response:
-        """Attachment files: original, small preview, or video thumbnail."""
-        p = req.params
-        media_id = parse_id(p["part"].replace("/", "").lstrip("0") or "0")
-        found = self._find_media(req, media_id) if media_id is not None else None
-        if found is None:
-            return Response(404, b"Not Found", "text/plain", api=False)
-        item, m = found
-        asset = LIBRARY.get(m.asset)
-        fmt = asset.spec.fmt
-        thumb = p["kind"] == "thumbnails"
-        name = hex_name(req.site.world.seed, "thumb" if thumb else "media", m.id)
-        if thumb:
-            ok, variant, data, mime = (fmt == "mp4" and p["style"] == "original"
-                                       and p["ext"] == "jpg"), "thumb", asset.small, "image/jpeg"
-        elif p["style"] == "small":
-            ok, variant, data = fmt in ("jpeg", "png") and p["ext"] == EXT[fmt], "small", \
-                asset.small
-            mime = MIME[fmt]
-        else:
-            ok, variant, data, mime = p["ext"] == EXT[fmt], "original", asset.original, MIME[fmt]
-        if not ok or p["name"] != name or bool(p["cache"]) == item.account.local:
-            return Response(404, b"Not Found", "text/plain", api=False)
-        return self._file(m.asset, variant, data, mime)
-
-    def picture_file(self, req: Request) -> Response:
-        """Avatars and header images of accounts."""
-        p = req.params
-        account = req.site.world.account_by_id(p["part"].replace("/", "").lstrip("0"))
-        if account is None:
-            return Response(404, b"Not Found", "text/plain", api=False)
-        key = account.avatar if p["what"] == "avatars" else account.header
-        if key is None or p["name"] != hex_name(req.site.world.seed, p["what"], account.id) \
-                or bool(p["cache"]) == account.local:
-            return Response(404, b"Not Found", "text/plain", api=False)
-        asset = LIBRARY.get(key)
-        if p["ext"] != EXT[asset.spec.fmt]:
-            return Response(404, b"Not Found", "text/plain", api=False)
-        return self._file(key, "original", asset.original, asset.mime)
-
-    def missing(self, req: Request) -> Response:
-        """The server's default avatar and header pictures."""
-        key = "avatar-missing" if req.params["what"] == "avatars" else "header-missing"
-        return self._file(key, "original", LIBRARY.get(key).original, "image/png")
 
 
 def _self_reply(item: Item) -> bool:

@@ -12,7 +12,6 @@ server relayed as raw HTML (``Item.raw_html``), which are passed through untouch
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,9 +31,15 @@ _TOKEN: Final = re.compile(
 )
 
 
+def escape(text: str) -> str:
+    """HTML-escape like Ruby's ``ERB::Util.html_escape`` (``'`` becomes ``&#39;``)."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#39;"))
+
+
 def iso(value: datetime) -> str:
     """Mastodon's timestamp format: ``2026-03-04T05:06:07.089Z``."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def partition(object_id: str) -> str:
@@ -60,10 +65,10 @@ def _link(url: str, rel: str = "nofollow noopener") -> str:
         prefix, rest = prefix + "www.", rest[4:]
     shown, hidden = (rest, "") if len(rest) <= 30 else (rest[:30], rest[30:])
     cls = "" if not hidden else "ellipsis"
-    return (f'<a href="{html.escape(url)}" target="_blank" rel="{rel}" translate="no">'
-            f'<span class="invisible">{html.escape(prefix)}</span>'
-            f'<span class="{cls}">{html.escape(shown)}</span>'
-            f'<span class="invisible">{html.escape(hidden)}</span></a>')
+    return (f'<a href="{escape(url)}" target="_blank" rel="{rel}" translate="no">'
+            f'<span class="invisible">{escape(prefix)}</span>'
+            f'<span class="{cls}">{escape(shown)}</span>'
+            f'<span class="invisible">{escape(hidden)}</span></a>')
 
 
 @lru_cache(maxsize=1 << 14)
@@ -74,23 +79,23 @@ def format_text(text: str, mentions: tuple[tuple[str, str, str], ...], base: str
     pos = 0
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     for found in _TOKEN.finditer(text):
-        out.append(html.escape(text[pos:found.start()]))
+        out.append(escape(text[pos:found.start()]))
         pos = found.end()
         if found.group("url"):
             out.append(_link(found.group("url")))
         elif found.group("acct"):
             target = known.get(found.group("acct").lower())
             if target is None:
-                out.append(html.escape(found.group(0)))
+                out.append(escape(found.group(0)))
             else:
                 out.append(f'<span class="h-card" translate="no"><a href="{target[1]}" '
-                           f'class="u-url mention">@<span>{html.escape(target[0])}</span></a>'
+                           f'class="u-url mention">@<span>{escape(target[0])}</span></a>'
                            "</span>")
         else:
             tag = found.group("tag")
             out.append(f'<a href="{base}/tags/{quote(tag)}" class="mention hashtag" '
-                       f'rel="tag">#<span>{html.escape(tag)}</span></a>')
-    out.append(html.escape(text[pos:]))
+                       f'rel="tag">#<span>{escape(tag)}</span></a>')
+    out.append(escape(text[pos:]))
     paragraphs = re.split(r"\n\s*\n", "".join(out).strip("\n"))
     return "".join(f"<p>{p.replace(chr(10), '<br />')}</p>" for p in paragraphs if p)
 
@@ -117,7 +122,7 @@ class Render:
 def _field_value(value: str) -> str:
     if value.startswith("https://"):
         return _link(value, "nofollow noopener me")
-    return html.escape(value)
+    return escape(value)
 
 
 def account_json(r: Render, a: Account) -> dict[str, Any]:
@@ -137,7 +142,7 @@ def account_json(r: Render, a: Account) -> dict[str, Any]:
         count, last = 1 + h % 400, f"2026-{1 + (h >> 12) % 10:02d}-{1 + (h >> 20) % 28:02d}"
     avatar = _picture_url(r, a, "avatars", a.avatar)
     header = _picture_url(r, a, "headers", a.header)
-    note = "".join(f"<p>{html.escape(line)}</p>" for line in a.note.split("\n\n") if line)
+    note = "".join(f"<p>{escape(line)}</p>" for line in a.note.split("\n\n") if line)
     data: dict[str, Any] = {
         "id": a.id, "username": a.username, "acct": a.acct, "display_name": a.display_name,
         "locked": a.locked, "bot": a.bot, "discoverable": a.index < 2 or a.index % 3 != 0,

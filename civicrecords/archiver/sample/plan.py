@@ -144,7 +144,7 @@ class _Planner:
                 continue
             slot = (t, self.rng.choice(slots))
             self.used_slots.add(slot)
-            self.s.forced_public.add(slot)
+            self.s.plant(slot, public=True)
             out.append(slot)
         return out
 
@@ -182,14 +182,13 @@ class _Planner:
         for kind, slot in zip(kinds, slots, strict=False):
             self.plan.hostile[slot] = kind
             if kind.startswith("raw_html"):
-                self.s.author_overrides[slot] = w.relay_index
+                self.s.plant(slot, author=w.relay_index)
             elif kind == "long_text":
-                self.s.author_overrides[slot] = w.longform_index
+                self.s.plant(slot, author=w.longform_index)
         rest = slots[len(kinds):]
         for i, slot in enumerate(rest[: len(pii.HOSTILE_MEDIA_DESCRIPTIONS)]):
             self.plan.hostile_media[slot] = i
-            self.s.forced_photo.add(slot)
-            self.s.author_overrides[slot] = w.remote_resident_index
+            self.s.plant(slot, author=w.remote_resident_index, photo=True)
         if len(rest) > len(pii.HOSTILE_MEDIA_DESCRIPTIONS):
             self.plan.hostile_spoiler.add(rest[-1])
 

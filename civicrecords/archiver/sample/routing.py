@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from civicrecords.archiver.sample.world import World
 
 JSON_TYPE = "application/json; charset=utf-8"
+_RAILS_ESCAPES = tuple((c, f"\\u{ord(c):04x}") for c in "<>&\u2028\u2029")
 
 
 class Site(Protocol):
@@ -86,9 +87,14 @@ class Response:
     @classmethod
     def json(cls, data: Any, status: int = 200,
              headers: Sequence[tuple[str, str]] = ()) -> Response:
-        """A JSON response (compact, UTF-8, non-ASCII kept as is, like Rails)."""
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-        return cls(status, body, JSON_TYPE, list(headers))
+        """A JSON response encoded like Rails: compact, UTF-8 with non-ASCII kept, and
+        ``<``, ``>``, ``&``, U+2028, U+2029 escaped as ``\\uXXXX`` (so raw bodies never
+        contain markup, while the decoded strings do)."""
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        for char, escaped in _RAILS_ESCAPES:
+            if char in text:
+                text = text.replace(char, escaped)
+        return cls(status, text.encode(), JSON_TYPE, list(headers))
 
     @classmethod
     def error(cls, status: int, message: str,

@@ -117,6 +117,7 @@ class Structure:
         self.author_overrides: dict[tuple[int, int], int] = {}
         self.forced_public: set[tuple[int, int]] = set()
         self.forced_photo: set[tuple[int, int]] = set()
+        self.planted_threads: set[int] = set()
 
     def is_post_thread(self, t: int) -> bool:
         """True for post threads (initial or later-only), False for conversations."""
@@ -133,6 +134,10 @@ class Structure:
         v = (r >> 16) % 100
         vis = 0 if v < 88 else 1 if v < 97 else 2
         return author, reblog, vis
+
+    def author_of(self, t: int) -> int:
+        """Account index (0 or 1) of post thread ``t``'s author (one hash, no skeleton)."""
+        return 1 if mix(self.key, 11, t) % 100 < 22 else 0
 
     def post_sec(self, t: int) -> int:
         """Creation time of post thread ``t``."""
@@ -213,11 +218,24 @@ class Structure:
         return ConvSkeleton(c, self.conv_base + c, city, tuple(residents), k,
                             (r >> 24) % 6 == 0, sec, spacing)
 
+    def plant(self, slot: tuple[int, int], *, author: int | None = None,
+              public: bool = False, photo: bool = False) -> None:
+        """Force facts about one reply before any shape is built (used by the plan)."""
+        self.planted_threads.add(slot[0])
+        if author is not None:
+            self.author_overrides[slot] = author
+        if public:
+            self.forced_public.add(slot)
+        if photo:
+            self.forced_photo.add(slot)
+
     def shape(self, t: int, sk: Skeleton) -> Shape:
         """Return who replies to whom in post thread ``t`` (skeleton ``sk``)."""
-        rng = random.Random(f"{self.key}:shape:{t}")
+        rnd = random.Random(mix(self.key, 16, t)).random
         parents, authors, vis, photo = [-1], [sk.author], [sk.vis], [False]
         participants: list[int] = []
+        planted = t in self.planted_threads
+        first, residents = self.first_resident, self.residents
         for j in range(1, sk.k + 1):
             if sk.self_slot and j == 1:
                 parents.append(0)
@@ -231,27 +249,27 @@ class Structure:
                 vis.append(0)
                 photo.append(False)
                 continue
-            author = self.author_overrides.get((t, j))
+            author = self.author_overrides.get((t, j)) if planted else None
             if author is None:
-                if participants and rng.random() < 0.3:
-                    author = rng.choice(participants)
+                if participants and rnd() < 0.3:
+                    author = participants[int(rnd() * len(participants))]
                 else:
-                    author = self.first_resident + rng.randrange(self.residents)
+                    author = first + int(rnd() * residents)
             participants.append(author)
             if sk.deep and 1 < j <= 32:
                 parent = j - 1
-            elif j == 1 or rng.random() < 0.55:
+            elif j == 1 or rnd() < 0.55:
                 parent = 0
             else:
-                parent = rng.randrange(1, j)
-            roll = rng.random()
+                parent = 1 + int(rnd() * (j - 1))
+            roll = rnd()
             v = 0 if roll < 0.85 else 1 if roll < 0.95 else 2
-            if (t, j) in self.forced_public:
+            if planted and (t, j) in self.forced_public:
                 v = 0
             parents.append(parent)
             authors.append(author)
             vis.append(v)
-            photo.append((t, j) in self.forced_photo or rng.random() < 0.05)
+            photo.append((planted and (t, j) in self.forced_photo) or rnd() < 0.05)
         return Shape(tuple(parents), tuple(authors), tuple(vis), tuple(photo))
 
     def _answer_parent(self, authors: list[int], vis: list[int], j: int) -> int:

@@ -127,27 +127,32 @@ class TimelineBuilder:
         return timeline
 
     def _official(self, index: int, state: State) -> list[tuple[int, int]]:
-        w, plan = self.w, self.w.plan
+        w, plan, s = self.w, self.w.plan, self.w.structure
         now = w.now(state)
+        removed = plan.removed_posts if state == "later" else set()
         pinned = set(plan.pinned.get(index, ()))
         entries: list[tuple[int, int]] = []
-        for t in w.structure.post_threads():
-            sk = w.skeleton(t)
-            if sk.author != index or sk.sec >= now:
+        for t in s.post_threads():
+            if s.author_of(t) != index:
                 continue
-            if w.exists(t, 0, state):
+            sk = s.skeleton(t)
+            if sk.sec >= now:
+                continue
+            if t not in removed:
                 flags = sk.vis << VIS_SHIFT
                 flags |= REBLOG if sk.kind == "reblog" else 0
                 flags |= MEDIA if sk.n_media else 0
                 flags |= PINNED if t in pinned else 0
-                entries.append((w.status_int(t, 0), flags))
+                entries.append((w.status_int_at(t, 0, sk.sec), flags))
             if sk.kind != "post":
                 continue
-            if sk.self_slot and w.exists(t, 1, state):
-                entries.append((w.status_int(t, 1), REPLY | SELF_REPLY | sk.vis << VIS_SHIFT))
-            if sk.answer_slot and w.exists(t, sk.answer_slot, state):
-                entries.append((w.status_int(t, sk.answer_slot), REPLY))
-        for c in range(w.structure.conversations):
+            for slot, flags in ((1 if sk.self_slot else 0, REPLY | SELF_REPLY |
+                                 sk.vis << VIS_SHIFT), (sk.answer_slot, REPLY)):
+                if slot:
+                    sec = s.slot_sec(t, sk.sec, sk.spacing, slot)
+                    if sec < now:
+                        entries.append((w.status_int_at(t, slot, sec), flags))
+        for c in range(s.conversations):
             cs = w.conversation(c)
             if cs.city != index:
                 continue

@@ -18,10 +18,10 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from functools import lru_cache
 
-from civicrecords.archiver.sample import content, pii
+from civicrecords.archiver.sample import pii
+from civicrecords.archiver.sample.accounts import FIRST_RESIDENT, make_accounts
 from civicrecords.archiver.sample.ids import (
     LATER_END,
     REF_SPACE,
@@ -46,8 +46,6 @@ from civicrecords.archiver.sample.plan import make_plan
 from civicrecords.archiver.sample.threads import SLOTS, ConvSkeleton, Shape, Structure
 from civicrecords.archiver.sample.timeline import Timeline, TimelineBuilder
 
-FIRST_RESIDENT = 2
-
 
 class World:
     """The sample city's content for one (seed, posts). Thread-safe for concurrent reads."""
@@ -66,7 +64,7 @@ class World:
             raise ValueError(f"posts={posts} is too large (at most about 230,000)")
         self._status_ids = Snowflakes(mix(self.key, 1))
         self._account_ids = Snowflakes(mix(self.key, 2))
-        self._accounts = self._make_accounts(residents)
+        self._accounts = make_accounts(seed, self.key, self._account_ids, residents)
         self._by_acct = {a.acct.lower(): a for a in self._accounts}
         self.relay_index = len(self._accounts) - 2
         self.longform_index = len(self._accounts) - 1
@@ -84,61 +82,6 @@ class World:
         self._changes: Changes | None = None
 
     # -- accounts --------------------------------------------------------------------------
-
-    def _make_accounts(self, residents: int) -> list[Account]:
-        def aid(index: int, day: datetime) -> str:
-            sec = int(day.timestamp()) + mix(self.key, 3, index) % 86400
-            return str(self._account_ids.encode(sec, index))
-
-        city_day, mayor_day = datetime(2022, 11, 7, tzinfo=UTC), datetime(2023, 1, 3, tzinfo=UTC)
-        accounts = [
-            Account(0, aid(0, city_day), "lakeside", None, content.CITY_NAME,
-                    "Official account of the City of Lakeside, Minnesota. Not monitored 24/7; "
-                    "for emergencies call 911. Posts and messages here are government data "
-                    "under Minn. Stat. ch. 13.", city_day, "city", False, False, "avatar-city",
-                    "header-city", (("Website", content.CITY_SITE),
-                                    ("City Hall", "100 Main Street, Lakeside, MN"),
-                                    ("Policy", f"{content.CITY_SITE}/social-media-policy")),
-                    4210, 38),
-            Account(1, aid(1, mayor_day), "mayor", None, content.MAYOR_NAME,
-                    "Official account of the Mayor of Lakeside, MN. Office hours Thursdays "
-                    "at the library.", mayor_day, "official", False, False, "avatar-mayor",
-                    "header-mayor", (("Website", f"{content.CITY_SITE}/mayor"),), 1893, 120),
-        ]
-        taken = {"lakeside", "mayor"}
-        for i in range(residents):
-            index = FIRST_RESIDENT + i
-            rng = random.Random(f"{self.seed}:account:{index}")
-            first, last = content.resident_identity(rng)
-            username = content.username_for(rng, first, last)
-            domain = rng.choice(content.REMOTE_DOMAINS) if rng.random() < 0.12 else None
-            acct = username if domain is None else f"{username}@{domain}"
-            while acct in taken:
-                username = f"{username}{rng.randint(0, 9)}"
-                acct = username if domain is None else f"{username}@{domain}"
-            taken.add(acct)
-            display = rng.choice((f"{first} {last}", f"{first} {last[0]}.", first,
-                                  f"{first} {last} \U0001f332"))
-            if i < len(pii.HOSTILE_DISPLAY_NAMES):
-                display = pii.HOSTILE_DISPLAY_NAMES[i]
-            day = datetime(2017 + rng.randrange(9), 1 + rng.randrange(12), 1 + rng.randrange(28),
-                           tzinfo=UTC)
-            accounts.append(Account(
-                index, aid(index, day), username, domain, display,
-                rng.choice(("Lakeside resident.", "Dog person. Lake person.", "",
-                            "Ward 2. Opinions my own.")),
-                day, "resident", rng.random() < 0.05, False,
-                rng.choice(("avatar-1", "avatar-2", "avatar-3", "avatar-4", None, None)), None,
-                (), rng.randint(0, 900), rng.randint(0, 600), first, last))
-        for index, (name, domain, display) in enumerate(
-                (("relay", "unsanitized.example", "Neighborhood Relay"),
-                 ("longform", "longform.example", "Oak Street Longform")),
-                start=len(accounts)):
-            day = datetime(2024, 5, 1, tzinfo=UTC)
-            accounts.append(Account(index, aid(index, day), name, domain, display, "", day,
-                                    "resident", False, index % 2 == 0, None, None, (), 12, 3,
-                                    name, "example"))
-        return accounts
 
     def accounts(self) -> list[Account]:
         """Every account: city (index 0), mayor (1), then residents."""
@@ -189,6 +132,10 @@ class World:
     def status_int(self, t: int, slot: int) -> int:
         """The integer id of ``slot`` in thread ``t``."""
         return self._status_ids.encode(self.slot_sec(t, slot), t * SLOTS + slot)
+
+    def status_int_at(self, t: int, slot: int, sec: int) -> int:
+        """The integer id of ``slot`` in thread ``t`` created at ``sec`` (already known)."""
+        return self._status_ids.encode(sec, t * SLOTS + slot)
 
     def status_id(self, t: int, slot: int) -> str:
         """The id string of ``slot`` in thread ``t``."""
