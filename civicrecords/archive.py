@@ -51,6 +51,8 @@ timezone = "America/Chicago"  # dates on letters and deadlines use this zone
 # designation = "official-city"         # official-city, department, elected-official
 # approval = "Council resolution 2024-31"
 # administrators = ["comms@lakeside.example"]
+# capture_interval_hours = 24          # 'civicrecords status' flags the account when older
+# full_sweep_hours = 168                # a full re-walk (finds removals) at least this often
 
 """
 

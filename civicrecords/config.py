@@ -77,6 +77,7 @@ class CaptureSection:
     backoff_seconds: float = 1.0
     max_backoff_seconds: float = 120.0
     page_size: int = 40
+    recheck_days: int = 7
     warc_max_bytes: int = 1_000_000_000
     media_max_bytes: int = 4_000_000_000
 
@@ -104,6 +105,8 @@ class AccountConfig:
     approval: str | None = None
     administrators: list[str] = field(default_factory=list)
     media_max_bytes: int | None = None
+    capture_interval_hours: int = 24
+    full_sweep_hours: int = 168
 
     def validate(self) -> None:
         if not _NAME.match(self.name):
@@ -116,6 +119,10 @@ class AccountConfig:
             raise Invalid("", "needs account_id or handle")
         if self.token_env is not None and not _ENV_NAME.match(self.token_env):
             raise Invalid("token_env", f"{self.token_env!r} is not an environment variable name")
+        if self.capture_interval_hours < 1:
+            raise Invalid("capture_interval_hours", "must be at least 1")
+        if self.full_sweep_hours < 1:
+            raise Invalid("full_sweep_hours", "must be at least 1")
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def run_demo(directory: Path, env: Environment, *, posts: int = 300,
         for state in ("initial", "later"):
             platform.set_state(state)
             say(f"capturing ({state} state of the platform)...")
-            result.captures.append(run_capture(archive))
+            result.captures.append(run_capture(archive, full=True))
             with Catalog(archive.catalog_path) as catalog:
                 backend = open_backend(archive.root, archive.config)
                 try:

@@ -159,6 +159,12 @@ class Sweep:
     seen: list[str]
     job_id: str
     reason: str = "not-returned"
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def reason_for(self, platform_id: str) -> str:
+        """Why ``platform_id`` is missing: what the platform reported for it (``deleted``,
+        ``hidden``, ``unavailable``...) when the source asked, else the sweep's reason."""
+        return self.reasons.get(platform_id, self.reason)
 
     def to_json(self) -> dict[str, Any]:
         """The metadata record body."""
@@ -170,6 +176,7 @@ class Sweep:
             "seen": self.seen,
             "job_id": self.job_id,
             "reason": self.reason,
+            "reasons": self.reasons,
         }
 
 

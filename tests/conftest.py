@@ -69,7 +69,7 @@ def captured(tmp_path_factory: pytest.TempPathFactory) -> dict:
         archive = sample_archive(tmp, platform, env)
         for state in ("initial", "later"):
             platform.set_state(state)
-            run_capture(archive)
+            run_capture(archive, full=True)
         world = platform.world
     with Catalog(archive.catalog_path) as catalog:
         backend = open_backend(archive.root, archive.config)

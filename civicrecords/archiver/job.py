@@ -14,6 +14,7 @@ import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from civicrecords import __version__
@@ -27,7 +28,7 @@ from civicrecords.archiver.warc import Block, WarcFileSet, part_name
 from civicrecords.catalog import Catalog
 from civicrecords.catalog.apply import JobWriter
 from civicrecords.config import AccountConfig
-from civicrecords.environment import utc_iso
+from civicrecords.environment import parse_utc, utc_iso
 from civicrecords.errors import CivicRecordsError, PlatformError
 from civicrecords.integrity.manifest import commit, describe_file, stage
 from civicrecords.model import Gap, Item, Observation, Sweep
@@ -41,14 +42,17 @@ class AccountOutcome:
 
     name: str
     platform: str
+    mode: str = "full"
     counts: dict[str, int] = field(default_factory=dict)
     gaps: list[Gap] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    token: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (``capture --json``)."""
-        return {"name": self.name, "platform": self.platform, **self.counts,
-                "gaps": len(self.gaps), "files": self.files}
+        return {"name": self.name, "platform": self.platform, "mode": self.mode,
+                **self.counts, "gaps": len(self.gaps), "files": self.files,
+                "token": self.token}
 
 
 @dataclass
@@ -80,13 +84,13 @@ class JobSession:
 
     def __init__(self, *, job_id: str, account: AccountConfig, token: str | None, full: bool,
                  client: RecordingClient, warcs: WarcFileSet, writer: JobWriter,
-                 media_max_bytes: int, page_size: int,
+                 media_max_bytes: int, page_size: int, recheck_after: str,
                  progress: ProgressCallback | None = None) -> None:
         self.job_id = job_id
         self.account = account
         self.token = token
         self.full = full
-        self.state: dict[str, Any] = {"page_size": page_size}
+        self.state: dict[str, Any] = {"page_size": page_size, "recheck_after": recheck_after}
         self.client = client
         self.warcs = warcs
         self.writer = writer
@@ -95,6 +99,7 @@ class JobSession:
         self._gap_scopes: set[str | None] = set()
         self._progress = progress
         self.items = 0
+        self.token_status: dict[str, Any] | None = None
         warcs.listener = self._on_record
 
     def _on_record(self, record_type: str, ref: Any, headers: dict[str, str]) -> None:
@@ -161,11 +166,13 @@ class JobSession:
         if observed == "current":
             self.items += 1
 
-    def sweep(self, scope: str, seen: list[str], *, reason: str = "not-returned") -> None:
+    def sweep(self, scope: str, seen: list[str], *, reason: str = "not-returned",
+              reasons: dict[str, str] | None = None) -> None:
         if scope in self._gap_scopes or None in self._gap_scopes:
             return
         sweep = Sweep(platform=self.account.platform, account=self.account.name, scope=scope,
-                      seen=list(seen), job_id=self.job_id, reason=reason)
+                      seen=list(seen), job_id=self.job_id, reason=reason,
+                      reasons=dict(reasons or {}))
         body = json.dumps(sweep.to_json(), ensure_ascii=False, sort_keys=True).encode()
         when = self.client.now()
         self.warcs.write("metadata", Block.from_bytes(body), date=when,
@@ -184,19 +191,44 @@ class JobSession:
         if self._progress is not None:
             self._progress(self.account.name, advance)
 
+    def missing(self, scope: str, seen: list[str]) -> list[str]:
+        return self.writer.missing(self.account.platform, self.account.name, scope, seen)
+
+    def known(self, scope: str) -> dict[str, str | None]:
+        return self.writer.known(self.account.platform, self.account.name, scope)
+
+    def report_token(self, *, valid: bool, expires_at: str | None = None,
+                     detail: str = "") -> None:
+        self.token_status = {"valid": valid, "expires_at": expires_at, "detail": detail,
+                             "checked_at": utc_iso(self.client.now())}
+
 
 def new_job_id(archive: Archive) -> str:
     """``YYYYMMDDTHHMMSSZ-xxxxxx``: sortable by start time, unique."""
     return f"{archive.env.now():%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def run_capture(archive: Archive, names: list[str] | None = None, *, full: bool = True,
+def full_sweep_due(catalog: Catalog, account: AccountConfig, now: datetime) -> bool:
+    """True when the account has had no gap-free full capture within its
+    ``full_sweep_hours`` (or none at all)."""
+    row = catalog.execute(
+        "SELECT max(finished) FROM job_accounts WHERE account=? AND mode='full' AND gaps=0",
+        (account.name,)).fetchone()
+    if not row or not row[0]:
+        return True
+    return now - parse_utc(row[0]) >= timedelta(hours=account.full_sweep_hours)
+
+
+def run_capture(archive: Archive, names: list[str] | None = None, *,
+                full: bool | None = None,
                 progress: ProgressCallback | None = None) -> CaptureResult:
     """Capture the named accounts (all when ``names`` is empty) as one job.
 
-    Raises ``ConfigError`` for unknown accounts, ``ArchiveLockedError`` when another job
-    runs, ``SigningKeyError`` when the key is unusable (before anything is fetched).
-    Platform failures never raise: they are gaps in the result.
+    ``full=True`` re-walks everything (removals are detected), ``False`` fetches what is new
+    quickly, ``None`` decides per account: full when its last full sweep is older than its
+    ``full_sweep_hours``. Raises ``ConfigError`` for unknown accounts, ``ArchiveLockedError``
+    when another job runs, ``SigningKeyError`` when the key is unusable (before anything is
+    fetched). Platform failures never raise: they are gaps in the result.
     """
     accounts = [archive.config.account(n) for n in names] if names else archive.config.accounts
     if not accounts:
@@ -219,8 +251,10 @@ def run_capture(archive: Archive, names: list[str] | None = None, *, full: bool 
                           "hostname": socket.gethostname(), "account": account.name,
                           "platform": account.platform, "api-base": account.api_base})
                 sets.append(warcs)
-                outcomes.append(_capture_account(archive, account, job_id, full, warcs, writer,
-                                                 progress))
+                account_full = full if full is not None else full_sweep_due(
+                    catalog, account, started)
+                outcomes.append(_capture_account(archive, account, job_id, account_full, warcs,
+                                                 writer, progress))
             finished = env.now()
             manifest = _manifest(archive, job_id, started, finished, outcomes, sets)
             staged = stage(archive.root, manifest, key)
@@ -254,7 +288,8 @@ def _capture_account(archive: Archive, account: AccountConfig, job_id: str, full
         user_agent=settings.user_agent)
     session = JobSession(job_id=job_id, account=account, token=token, full=full, client=client,
                          warcs=warcs, writer=writer, media_max_bytes=settings.media_max_bytes,
-                         page_size=settings.page_size, progress=progress)
+                         page_size=settings.page_size, progress=progress,
+                         recheck_after=utc_iso(env.now() - timedelta(days=settings.recheck_days)))
     if account.token_env and not token:
         session.gap(account.api_base, f"token variable {account.token_env} is not set; "
                     "only public data was captured", scope="token")
@@ -264,9 +299,12 @@ def _capture_account(archive: Archive, account: AccountConfig, job_id: str, full
         session.gap(account.api_base, f"capture stopped: {exc.message}", scope=None)
     finally:
         client.close()
-    outcome = AccountOutcome(name=account.name, platform=account.platform, gaps=session.gaps)
+    outcome = AccountOutcome(name=account.name, platform=account.platform,
+                             mode="full" if full else "incremental", gaps=session.gaps,
+                             token=session.token_status)
     outcome.counts = {**writer.counts.for_account(account.name),
-                      "requests": client.requests_made, "retries": client.retries}
+                      "requests": client.requests_made, "retries": client.retries,
+                      "gaps": len(session.gaps)}
     return outcome
 
 
@@ -285,8 +323,8 @@ def _manifest(archive: Archive, job_id: str, started: Any, finished: Any,
         "finished": utc_iso(finished), "operator": archive.env.operator_name,
         "tool": {"name": "civicrecords", "version": __version__},
         "archive_id": archive.config.archive.id,
-        "accounts": [{"name": o.name, "platform": o.platform, "counts": o.counts}
-                     for o in outcomes],
+        "accounts": [{"name": o.name, "platform": o.platform, "mode": o.mode,
+                      "counts": o.counts, "token": o.token} for o in outcomes],
         "files": files,
         "gaps": [g.to_dict() for o in outcomes for g in o.gaps],
     }

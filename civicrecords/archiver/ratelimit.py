@@ -82,8 +82,13 @@ class RateLimitPolicy:
         return 0.0
 
     def _announced_wait(self, answer: Answer) -> float | None:
+        """Retry-After when given; a rate-limit reset time only for a 429 (on a 5xx it says
+        when the quota renews, not when the server recovers)."""
         headers = answer.headers
-        for name in ("retry-after", "x-ratelimit-reset", "x-rate-limit-reset", "ratelimit-reset"):
+        names = ["retry-after"]
+        if answer.status == 429:
+            names += ["x-ratelimit-reset", "x-rate-limit-reset", "ratelimit-reset"]
+        for name in names:
             if name in headers:
                 wait = seconds_until(headers[name], answer.fetched_at)
                 if wait is not None:

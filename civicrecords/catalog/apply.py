@@ -141,8 +141,8 @@ class JobWriter:
         missing = [(r["id"], r["platform_id"]) for r in rows if r["platform_id"] not in listed]
         if missing:
             sweep = Sweep(item.platform, item.account, media_scope(item.platform_id), [],
-                          self.job_id)
-            self._remove(sweep, missing, "removed-from-parent", observation.captured_at)
+                          self.job_id, reason="removed-from-parent")
+            self._remove(sweep, missing, observation.captured_at)
 
     def _insert_item(self, observation: Observation) -> int:
         item = observation.item
@@ -224,16 +224,18 @@ class JobWriter:
             "SELECT id, platform_id FROM items WHERE platform=? AND account=? AND scope=? AND "
             "removed_job IS NULL", (sweep.platform, sweep.account, sweep.scope)).fetchall()
         missing = [(r["id"], r["platform_id"]) for r in rows if r["platform_id"] not in seen]
-        removed = self._remove(sweep, missing, sweep.reason, at)
+        removed = self._remove(sweep, missing, at)
         self.db.execute("INSERT INTO sweeps (job_id, platform, account, scope, seen, removed) "
                         "VALUES (?,?,?,?,?,?)", (self.job_id, sweep.platform, sweep.account,
                                                  sweep.scope, len(seen), removed))
         return removed
 
-    def _remove(self, sweep: Sweep, targets: list[tuple[int, str]], reason: str, at: str) -> int:
+    def _remove(self, sweep: Sweep, targets: list[tuple[int, str]], at: str) -> int:
         count = 0
+        cascade = False
         while targets:
-            for item_id, _ in targets:
+            for item_id, platform_id in targets:
+                reason = "parent-removed" if cascade else sweep.reason_for(platform_id)
                 self.db.execute("UPDATE items SET removed_job=?, removed_reason=?, index_state=? "
                                 "WHERE id=?", (self.job_id, reason, INDEX_CHANGED, item_id))
                 self._set_status(item_id)
@@ -249,8 +251,25 @@ class JobWriter:
                     f"SELECT id, platform_id FROM items WHERE platform=? AND account=? AND "
                     f"parent_id IN ({marks}) AND removed_job IS NULL",
                     (sweep.platform, sweep.account, *chunk)))
-            reason = "parent-removed"
+            cascade = True
         return count
+
+    def missing(self, platform: str, account: str, scope: str, seen: list[str]) -> list[str]:
+        """Platform ids the catalog holds as present in ``scope`` that ``seen`` lacks (what a
+        sweep would mark removed), so a source can ask the platform why before sweeping."""
+        present = set(seen)
+        rows = self.db.execute(
+            "SELECT platform_id FROM items WHERE platform=? AND account=? AND scope=? AND "
+            "removed_job IS NULL", (platform, account, scope))
+        return [r["platform_id"] for r in rows if r["platform_id"] not in present]
+
+    def known(self, platform: str, account: str, scope: str) -> dict[str, str | None]:
+        """Platform id -> created_at of every present item of ``scope`` (for incremental
+        captures: what the archive already has)."""
+        rows = self.db.execute(
+            "SELECT platform_id, created_at FROM items WHERE platform=? AND account=? AND "
+            "scope=? AND removed_job IS NULL", (platform, account, scope))
+        return {r["platform_id"]: r["created_at"] for r in rows}
 
     def gap(self, gap: Gap) -> None:
         """Remember a gap of this job."""
@@ -260,7 +279,18 @@ class JobWriter:
 
     # ----- end -------------------------------------------------------------------------------
     def finish(self, manifest: dict[str, Any], manifest_path: str) -> JobCounts:
-        """Record the job and commit everything."""
+        """Record the job (and each account's outcome) and commit everything."""
+        for account in manifest.get("accounts", []):
+            counts = account.get("counts", {})
+            self.db.execute(
+                "INSERT OR REPLACE INTO job_accounts (job_id, account, platform, mode, started,"
+                " finished, items, new, edited, removed, gaps, token) VALUES"
+                " (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (self.job_id, account["name"], account.get("platform", ""),
+                 account.get("mode", "full"), manifest.get("started"), manifest.get("finished"),
+                 counts.get("items"), counts.get("new"), counts.get("edited"),
+                 counts.get("removed"), counts.get("gaps", 0),
+                 json.dumps(account["token"]) if account.get("token") else None))
         self.db.execute(
             "INSERT OR REPLACE INTO jobs (job_id, kind, seq, started, finished, operator,"
             " tool_version, manifest, gaps) VALUES (?,?,?,?,?,?,?,?,?)",

@@ -81,7 +81,8 @@ def apply_warc(writer: JobWriter, root: Path, relative: str) -> None:
             elif data.get("schema") == SWEEP_SCHEMA:
                 sweep = Sweep(platform=data["platform"], account=data["account"],
                               scope=data["scope"], seen=list(data["seen"]),
-                              job_id=data["job_id"], reason=data.get("reason", "not-returned"))
+                              job_id=data["job_id"], reason=data.get("reason", "not-returned"),
+                              reasons=dict(data.get("reasons") or {}))
                 writer.sweep(sweep, headers.get("WARC-Date", ""))
 
 

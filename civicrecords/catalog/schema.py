@@ -62,6 +62,12 @@ CREATE TABLE IF NOT EXISTS sweeps (
     job_id TEXT NOT NULL, platform TEXT NOT NULL, account TEXT NOT NULL, scope TEXT NOT NULL,
     seen INTEGER NOT NULL, removed INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS job_accounts (
+    job_id TEXT NOT NULL, account TEXT NOT NULL, platform TEXT NOT NULL, mode TEXT NOT NULL,
+    started TEXT, finished TEXT, items INTEGER, new INTEGER, edited INTEGER, removed INTEGER,
+    gaps INTEGER NOT NULL DEFAULT 0, token TEXT,
+    PRIMARY KEY (job_id, account)
+);
 CREATE TABLE IF NOT EXISTS gaps (
     job_id TEXT NOT NULL, account TEXT NOT NULL, url TEXT NOT NULL, reason TEXT NOT NULL,
     attempts INTEGER NOT NULL, scope TEXT

@@ -58,9 +58,11 @@ def index_archive(context: CliContext, archive: Archive, catalog: Catalog) -> in
 def capture(
     ctx: typer.Context,
     accounts: list[str] = typer.Argument(None, help="Account names (default: all)."),
-    full: bool = typer.Option(True, "--full/--incremental",
-                              help="Re-walk everything so removals are detected (default), "
-                              "or fetch only what is new since the last job."),
+    full: bool | None = typer.Option(
+        None, "--full/--incremental", show_default=False,
+        help="--full re-walks everything so removals are detected; --incremental fetches "
+        "what is new since the last job (and re-reads recent comments). Default: full for "
+        "accounts whose last full sweep is older than their full_sweep_hours."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> int:
     """Capture accounts into signed WARC files, then update catalog and index.

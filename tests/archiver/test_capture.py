@@ -103,7 +103,7 @@ def test_second_capture_marks_removed_and_edited_items(tmp_path: Path,
     archive = sample_archive(tmp_path, platform, sample_env(tmp_path))
     first = run_capture(archive)
     platform.set_state("later")
-    second = run_capture(archive)
+    second = run_capture(archive, full=True)
     changes = platform.world.changes()
     state = _state(archive)
 
@@ -173,7 +173,7 @@ def test_permanent_failure_is_a_gap_and_blocks_false_removals(tmp_path: Path,
     post = next(platform.world.posts(platform.world.city))
     platform.set_faults(FaultPlan(permanent={f"/api/v1/statuses/{post.id}/context": "503"}))
     platform.set_state("later")
-    result = run_capture(archive, ["lakeside-mastodon"])
+    result = run_capture(archive, ["lakeside-mastodon"], full=True)
     assert [g.url.endswith(f"/statuses/{post.id}/context") for g in result.gaps] == [True]
     assert "503" in result.gaps[0].reason and result.gaps[0].attempts > 1
     manifest = load_manifest(archive.root / result.manifest)
@@ -214,3 +214,24 @@ def test_flipping_one_byte_anywhere_fails_verify_naming_the_file(
         finally:
             target.write_bytes(original)
     assert verify_archive(archive.root, archive.public_key_pem()).ok
+
+
+def test_incremental_capture_fetches_only_what_is_new(tmp_path: Path,
+                                                      platform: SamplePlatform) -> None:
+    archive = sample_archive(tmp_path, platform, sample_env(tmp_path))
+    first = run_capture(archive)
+    assert {a.mode for a in first.accounts} == {"full"}  # never swept before: full
+    platform.set_state("later")
+    second = run_capture(archive)
+    assert {a.mode for a in second.accounts} == {"incremental"}
+    changes = platform.world.changes()
+    state = _state(archive)
+    for pid in changes.new_post_ids:
+        assert any(ref.endswith(":" + pid) for ref in state)
+    assert sum(a.counts["requests"] for a in second.accounts) < \
+        sum(a.counts["requests"] for a in first.accounts) / 3
+    third = run_capture(archive, full=True)
+    assert sum(a.counts["removed"] for a in third.accounts) >= len(changes.removed_comment_ids)
+    with Catalog(archive.catalog_path) as catalog:
+        reasons = {catalog.find(pid).removed_reason for pid in changes.removed_comment_ids}
+    assert reasons == {"deleted"}  # the server answered 404 when asked

@@ -33,7 +33,7 @@ class Session(Protocol):
 
     account: AccountConfig
     token: str | None
-    full: bool
+    full: bool  # True: walk everything (sweeps find removals); False: what is new, quickly
     state: dict[str, Any]
 
     def get_json(self, url: str, *, scope: str, headers: dict[str, str] | None = None,
@@ -52,8 +52,10 @@ class Session(Protocol):
         """Record ``item`` as seen in ``exchange`` (a WARC metadata record + catalog)."""
         ...
 
-    def sweep(self, scope: str, seen: list[str], *, reason: str = "not-returned") -> None:
-        """Declare that a complete walk of ``scope`` returned exactly ``seen``. Ignored when a
+    def sweep(self, scope: str, seen: list[str], *, reason: str = "not-returned",
+              reasons: dict[str, str] | None = None) -> None:
+        """Declare that a complete walk of ``scope`` returned exactly ``seen``; items of the
+        scope not in it are marked removed with ``reasons[id]`` or ``reason``. Ignored when a
         gap was recorded in ``scope`` during this job (an incomplete walk proves nothing)."""
         ...
 
@@ -63,6 +65,22 @@ class Session(Protocol):
 
     def progress(self, advance: int = 1) -> None:
         """Tell the job that ``advance`` more items were handled (for progress display)."""
+        ...
+
+    def missing(self, scope: str, seen: list[str]) -> list[str]:
+        """Ids the archive holds as present in ``scope`` that ``seen`` lacks: what a sweep
+        would mark removed. A source may ask the platform about each (deleted? hidden?
+        unavailable?) and pass ``reasons`` to ``sweep``."""
+        ...
+
+    def known(self, scope: str) -> dict[str, str | None]:
+        """Id -> created_at of every item the archive holds as present in ``scope`` (for
+        incremental captures)."""
+        ...
+
+    def report_token(self, *, valid: bool, expires_at: str | None = None,
+                     detail: str = "") -> None:
+        """Record what the platform said about the account's token (shown by ``status``)."""
         ...
 
 

@@ -168,11 +168,20 @@ class MastodonSource:
 
     # ----- walk ----------------------------------------------------------------------------
     def run(self, session: Session) -> None:
-        """Capture timeline, threads, edits, media and (with a token) direct messages."""
+        """Capture timeline, threads, edits, media and (with a token) direct messages.
+
+        Full mode walks the whole timeline (a sweep finds removed posts). Incremental mode
+        stops at the first page the archive already holds completely and re-reads threads
+        only for new posts and posts newer than ``state['recheck_after']``.
+        """
         headers = self._headers(session)
+        if session.token:
+            self._check_token(session, headers)
         owner_id = self._owner_id(session, headers)
         if owner_id is None:
             return
+        known = {} if session.full else session.known(TIMELINE)
+        recheck_after = session.state.get("recheck_after") or ""
         seen: list[str] = []
         complete = True
         for page in self._pages(session, self._timeline_url(owner_id, session), TIMELINE,
@@ -186,13 +195,45 @@ class MastodonSource:
                 item = status_item(status, account_name=self.account.name, owner_id=owner_id,
                                    thread_id=status_id)
                 self._observe_with_media(session, item, page.exchange, TIMELINE, headers)
-                if not status.get("reblog"):
+                fresh = status_id not in known or (item.created_at or "") >= recheck_after
+                if not status.get("reblog") and (session.full or fresh):
                     self._thread(session, status_id, item, owner_id, headers)
                 session.progress()
+            if not session.full and page.data and all(str(s["id"]) in known
+                                                       for s in page.data):
+                complete = False  # the rest is already archived; no sweep from a partial walk
+                break
         if complete:
-            session.sweep(TIMELINE, seen)
+            self._sweep(session, TIMELINE, seen, headers)
         if session.token:
             self._messages(session, owner_id, headers)
+
+    def _check_token(self, session: Session, headers: dict[str, str]) -> None:
+        page = session.get_json(f"{self.base}/api/v1/accounts/verify_credentials",
+                                scope="token", headers=headers, ok=(200, 401, 403))
+        if page is None:
+            return
+        if page.exchange.status == 200:
+            session.report_token(valid=True, detail=f"authenticated as @{page.data.get('acct')}")
+        else:
+            detail = page.data.get("error") if isinstance(page.data, dict) else None
+            session.report_token(valid=False, detail=str(detail or page.exchange.status))
+
+    def _sweep(self, session: Session, scope: str, seen: list[str],
+               headers: dict[str, str]) -> None:
+        """Sweep ``scope``, first asking the server about each item that went missing: 404
+        means deleted; still readable means it left the walk (visibility or moderation)."""
+        reasons: dict[str, str] = {}
+        for missing in session.missing(scope, seen):
+            url = f"{self.base}/api/v1/statuses/{quote(missing)}"
+            page = session.get_json(url, scope=f"probe:{missing}", headers=headers,
+                                    ok=(200, 401, 403, 404, 410))
+            if page is None:
+                continue
+            status = page.exchange.status
+            reasons[missing] = ("deleted" if status in (404, 410) else
+                                "unavailable" if status in (401, 403) else "no-longer-listed")
+        session.sweep(scope, seen, reasons=reasons)
 
     def _headers(self, session: Session) -> dict[str, str]:
         return {"Authorization": f"Bearer {session.token}"} if session.token else {}
@@ -245,7 +286,7 @@ class MastodonSource:
             self._observe_with_media(session, item, page.exchange, scope, headers)
             if item.edited_at:
                 self._history(session, item, headers, scope)
-        session.sweep(scope, seen)
+        self._sweep(session, scope, seen, headers)
 
     def _history(self, session: Session, item: Item, headers: dict[str, str], scope: str) -> None:
         url = f"{self.base}/api/v1/statuses/{quote(item.platform_id)}/history"
@@ -258,13 +299,14 @@ class MastodonSource:
     def _messages(self, session: Session, owner_id: str, headers: dict[str, str]) -> None:
         url: str | None = f"{self.base}/api/v1/conversations?limit=40"
         seen: list[str] = []
+        known = {} if session.full else session.known(MESSAGES)
         for page in self._pages(session, url, MESSAGES, headers):
             if page is None:
                 return
             for conversation in page.data:
                 last = conversation.get("last_status")
-                if not last:
-                    continue
+                if not last or str(last["id"]) in known:
+                    continue  # incremental: no new message in this conversation
                 context_url = f"{self.base}/api/v1/statuses/{quote(str(last['id']))}/context"
                 context = session.get_json(context_url, scope=MESSAGES, headers=headers)
                 if context is None:
@@ -285,13 +327,17 @@ class MastodonSource:
                         seen.append(item.platform_id)
                         self._observe_with_media(session, item, exchange, MESSAGES, headers)
                 session.progress()
-        session.sweep(MESSAGES, seen)
+        if session.full:
+            self._sweep(session, MESSAGES, seen, headers)
 
     def _observe_with_media(self, session: Session, item: Item, exchange: Exchange, scope: str,
                             headers: dict[str, str]) -> None:
         session.observe(item, exchange, scope=scope)
         scope_of_media = media_scope(item.platform_id)
+        archived = {} if session.full or not item.media else session.known(scope_of_media)
         for ref in item.media:
+            if ref.platform_id in archived:
+                continue  # incremental: an attachment already archived is not fetched again
             child = media_item({"id": ref.platform_id, "url": ref.url, "type": ref.media_type,
                                 "description": ref.description}, parent=item)
             if ref.url and ref.url not in self._media_done:
