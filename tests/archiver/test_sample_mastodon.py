@@ -90,7 +90,8 @@ def city_id(platform: SamplePlatform) -> str:
 def test_lookup_accepts_every_acct_form(platform: SamplePlatform) -> None:
     base, host = platform.base_url, urlsplit(platform.base_url).netloc
     ids = {fetch(base, f"/api/v1/accounts/lookup?acct={acct}").json()["id"]
-           for acct in ("lakeside", "@lakeside", f"lakeside@{host}", "LAKESIDE")}
+           for acct in ("lakeside", "@lakeside", f"lakeside@{host}", "LAKESIDE",
+                        "lakeside@127.0.0.1")}
     assert ids == {platform.world.city.id}
     missing = fetch(base, "/api/v1/accounts/lookup?acct=nobody")
     assert (missing.status, missing.json()) == (404, {"error": "Record not found"})

@@ -161,7 +161,8 @@ class MastodonPlatform:
             return viewer
         acct = (req.arg("acct") or "").strip().lstrip("@")
         user, _, domain = acct.partition("@")
-        if domain and domain.lower() == (urlsplit(req.base_url).netloc.lower()):
+        here = urlsplit(req.base_url)
+        if domain and domain.lower() in (here.netloc.lower(), (here.hostname or "").lower()):
             acct = user
         account = req.site.world.account(acct) if acct else None
         if account is None:

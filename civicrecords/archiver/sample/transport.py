@@ -107,6 +107,8 @@ class HttpServer(socketserver.ThreadingTCPServer):
         self.idle_timeout = idle_timeout
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Connection)
 
     def track(self, sock: socket.socket, add: bool) -> None:
