@@ -217,3 +217,12 @@ def test_large_world_starts_fast_and_small() -> None:
           f"peak RSS {measured['rss_mb']:.0f} MB")
     assert measured["seconds"] < 10
     assert measured["rss_mb"] < 200
+
+
+@pytest.mark.parametrize("state", ["initial", "later"])
+def test_replies_count_counts_existing_direct_replies(world: World, state: str) -> None:
+    for post in world.posts(world.city, state):  # type: ignore[arg-type]
+        replies = world.comments_of(post, state)  # type: ignore[arg-type]
+        assert post.replies_count == sum(1 for r in replies if r.in_reply_to_id == post.id)
+        for reply in replies:
+            assert reply.replies_count == sum(1 for r in replies if r.in_reply_to_id == reply.id)

@@ -77,6 +77,7 @@ class World:
         self._items = ItemFactory(self)
         self._item = lru_cache(maxsize=1 << 13)(self._item_uncached)
         self.plan = make_plan(self)
+        self._pruned_threads = {t for t, _slot in self.plan.removed_comments}
         self._timelines = TimelineBuilder(self)
         self._lock = threading.Lock()
         self._changes: Changes | None = None
@@ -185,6 +186,9 @@ class World:
         if sk.kind != "post" or not sk.k:
             return 0
         parents = self.shape(t).parents
+        complete = self.structure.slot_sec(t, sk.sec, sk.spacing, sk.k) < self.now(state)
+        if complete and (state == "initial" or t not in self._pruned_threads):
+            return parents.count(slot)  # every reply exists: no need to check each
         return sum(1 for j in range(1, sk.k + 1)
                    if parents[j] == slot and self.exists(t, j, state))
 
