@@ -31,12 +31,15 @@ from urllib.parse import urlsplit
 from civicrecords.archiver.ratelimit import RateLimitPolicy, json_body
 from civicrecords.archiver.scrub import Scrubber, is_textual
 from civicrecords.archiver.warc import Block, WarcFileSet, new_record_id
+from civicrecords.environment import utc_iso
 from civicrecords.errors import PlatformError
 from civicrecords.integrity.hashing import CHUNK
 from civicrecords.model import RecordRef
 
 SPOOL_MEMORY = 4 * 1024 * 1024
 TEXT_LIMIT = 128 * 1024 * 1024
+DEDUPE_MIN_BYTES = 1024  # media at least this big is stored once per WARC file set
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 TRANSIENT = (OSError, http.client.HTTPException, ValueError, ssl.SSLError)
 
 
@@ -71,6 +74,13 @@ class Exchange:
     request: RecordRef
     response: RecordRef
     body: bytes | None = field(default=None, repr=False)
+    payload_record: RecordRef | None = None
+
+    @property
+    def payload_record_id(self) -> str:
+        """The record holding this payload's bytes: the response itself, or for a revisit
+        (the same bytes fetched again in this WARC file set) the earlier response."""
+        return (self.payload_record or self.response).record_id
 
     def content(self) -> bytes:
         """The body with any Content-Encoding undone (text responses only)."""
@@ -358,15 +368,22 @@ class RecordingClient:
         if expect_json and body is not None and 200 <= response.status < 300:
             _check_json(body, header_map.get("content-encoding", ""))
         request_bytes = b"".join(connection.sent)
-        block, payload_sha, scrubbed, body = self._response_block(
+        block, payload_sha, scrubbed, body, head = self._response_block(
             spool, head_length, header_map, body, payload.hexdigest())
+        original = None
+        if not keep_body and response.status == 200 and size >= DEDUPE_MIN_BYTES:
+            original = self.warcs.payloads.get(payload_sha)
         request_ref, response_ref = self._record(
-            url, fetched_at, ip_address, request_bytes, block, scrubbed)
+            url, fetched_at, ip_address, request_bytes, block, scrubbed,
+            revisit_of=original, head=head, payload_sha=payload_sha)
+        if not keep_body and response.status == 200 and original is None:
+            self.warcs.payloads[payload_sha] = (response_ref, self.scrubber.url(url), fetched_at)
         return Exchange(url=self.scrubber.url(url), status=response.status,
                         reason=response.reason or "", headers=header_map,
                         fetched_at=fetched_at, ip_address=ip_address,
                         payload_sha256=payload_sha, size=size, request=request_ref,
-                        response=response_ref, body=body)
+                        response=response_ref, body=body,
+                        payload_record=original[0] if original else None)
 
     def _drop_connection(self, connection: Any) -> None:
         for key, value in list(self._connections.items()):
@@ -375,10 +392,10 @@ class RecordingClient:
 
     def _response_block(self, spool: _HashingSpool, head_length: int,
                         headers: dict[str, str], body: bytes | None, payload_sha: str
-                        ) -> tuple[Block, str, list[str], bytes | None]:
+                        ) -> tuple[Block, str, list[str], bytes | None, bytes]:
         """The response record's block (scrubbed of secrets when needed), its payload digest,
-        what was scrubbed, and the body as received (for the caller to parse, e.g. to follow
-        a paging URL that carries the token; it is never written)."""
+        what was scrubbed, the body as received (for the caller to parse, e.g. to follow
+        a paging URL that carries the token; it is never written), and the (scrubbed) head."""
         spool.file.seek(0)
         head = spool.file.read(head_length)
         clean_head, scrubbed = self.scrubber.headers(head)
@@ -391,11 +408,11 @@ class RecordingClient:
                 rebuilt = _reframe(clean_head, len(clean_body))
                 data = rebuilt + clean_body
                 return (Block.from_bytes(data, payload=clean_body),
-                        hashlib.sha256(clean_body).hexdigest(), scrubbed, body)
+                        hashlib.sha256(clean_body).hexdigest(), scrubbed, body, rebuilt)
         if clean_head == head:
             spool.file.seek(0)
             return (Block(stream=spool.file, length=spool.size, sha256=spool.sha.hexdigest(),
-                          payload_sha256=payload_sha), payload_sha, scrubbed, body)
+                          payload_sha256=payload_sha), payload_sha, scrubbed, body, head)
         rebuilt = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 - closed in _record
         sha = hashlib.sha256(clean_head)
         rebuilt.write(clean_head)
@@ -406,10 +423,14 @@ class RecordingClient:
         length = rebuilt.tell()
         rebuilt.seek(0)
         return (Block(stream=rebuilt, length=length, sha256=sha.hexdigest(),  # type: ignore[arg-type]
-                      payload_sha256=payload_sha), payload_sha, scrubbed, body)
+                      payload_sha256=payload_sha), payload_sha, scrubbed, body, clean_head)
 
     def _record(self, url: str, fetched_at: datetime, ip_address: str, request_bytes: bytes,
-                block: Block, scrubbed: list[str]) -> tuple[RecordRef, RecordRef]:
+                block: Block, scrubbed: list[str], *, head: bytes, payload_sha: str,
+                revisit_of: tuple[RecordRef, str, datetime] | None = None
+                ) -> tuple[RecordRef, RecordRef]:
+        """Write the request and the response — or, when the same payload was already
+        written to this file set, a ``revisit`` record holding only the response head."""
         clean_request, request_scrubbed = self.scrubber.headers(request_bytes)
         target = self.scrubber.url(url)
         response_id = new_record_id()
@@ -424,10 +445,19 @@ class RecordingClient:
         response_headers = list(extra)
         if scrubbed:
             response_headers.append(("Civicrecords-Scrubbed", ", ".join(sorted(set(scrubbed)))))
+        if revisit_of is not None:
+            original, original_uri, original_date = revisit_of
+            block.stream.close()
+            block = Block.from_bytes(head)
+            block.payload_sha256 = payload_sha
+            response_headers += [("WARC-Profile", REVISIT_PROFILE),
+                                 ("WARC-Refers-To", original.record_id),
+                                 ("WARC-Refers-To-Target-URI", original_uri),
+                                 ("WARC-Refers-To-Date", utc_iso(original_date))]
         response_ref = self.warcs.write(
-            "response", block, target_uri=target, date=fetched_at,
-            content_type="application/http; msgtype=response", headers=response_headers,
-            record_id=response_id)
+            "revisit" if revisit_of is not None else "response", block, target_uri=target,
+            date=fetched_at, content_type="application/http; msgtype=response",
+            headers=response_headers, record_id=response_id)
         block.stream.close()
         return request_ref, response_ref
 

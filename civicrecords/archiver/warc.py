@@ -80,6 +80,8 @@ class WarcFileSet:
         self.now = now
         # called after each record is written: (record type, where it is, its WARC headers)
         self.listener: Callable[[str, RecordRef, dict[str, str]], None] | None = None
+        # payload sha256 -> (response record, target URI, date): media written in this set
+        self.payloads: dict[str, tuple[RecordRef, str, datetime]] = {}
 
     # ----- files -------------------------------------------------------------------------
     @property

@@ -235,3 +235,28 @@ def test_incremental_capture_fetches_only_what_is_new(tmp_path: Path,
     with Catalog(archive.catalog_path) as catalog:
         reasons = {catalog.find(pid).removed_reason for pid in changes.removed_comment_ids}
     assert reasons == {"deleted"}  # the server answered 404 when asked
+
+
+def test_repeated_media_bytes_are_stored_once_per_file_set(tmp_path: Path,
+                                                           platform: SamplePlatform) -> None:
+    archive = sample_archive(tmp_path, platform, sample_env(tmp_path))
+    run_capture(archive)
+    revisits = 0
+    for path in _warcs(archive):
+        records = warc_reader.parse(path)
+        responses = {r.headers["WARC-Record-ID"]: r for r in records
+                     if r.headers["WARC-Type"] == "response"}
+        for record in records:
+            if record.headers["WARC-Type"] != "revisit":
+                continue
+            revisits += 1
+            original = responses[record.headers["WARC-Refers-To"]]  # same file set
+            assert record.headers["WARC-Payload-Digest"] == original.headers["WARC-Payload-Digest"]
+            assert record.headers["WARC-Profile"].endswith("identical-payload-digest")
+            assert b"\r\n\r\n" in record.block and len(record.block) < 2000  # head only
+    assert revisits, "the sample world reuses images; the second copies must be revisits"
+    with Catalog(archive.catalog_path) as catalog:
+        for row in catalog.iter_items("kind='media'"):
+            file = catalog.latest(row).item().extra.get("file")
+            if file:
+                assert catalog.record(file["record_id"]).type == "response"

@@ -345,7 +345,7 @@ class MastodonSource:
             media = self._media_done.get(ref.url or "")
             if media is not None:
                 child.versioned["file_sha256"] = media.payload_sha256
-                child.extra["file"] = {"record_id": media.response.record_id,
+                child.extra["file"] = {"record_id": media.payload_record_id,
                                        "content_type": media.headers.get("content-type"),
                                        "size": media.size}
             session.observe(child, exchange, scope=scope_of_media)
