@@ -18,9 +18,10 @@ from PIL import Image
 
 from civicrecords.archiver.sample import SamplePlatform
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "mastodon" / "statuses.json"
-if not CORPUS.exists():
-    CORPUS = Path("/work/shared/corpora/mastodon/statuses.json")
+CORPUS = Path(__file__).resolve().parents[1] / "corpora" / "mastodon" / "statuses.json"
+if not CORPUS.exists():  # not vendored: the shared copy beside the repository
+    CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "mastodon" / \
+        "statuses.json"
 AUTH_ONLY = {"favourited", "reblogged", "muted", "bookmarked", "filtered", "pinned"}
 NEXT = re.compile(r'<([^>]+)>; rel="next"')
 

@@ -216,6 +216,7 @@ class _Connection(socketserver.BaseRequestHandler):
         if ex.fault in ("reset", "reset_headers"):
             if ex.fault == "reset_headers":
                 sock.sendall(head_bytes[: max(12, len(head_bytes) // 2)])
+                time.sleep(0.02)  # let the partial head reach the client before the RST
             self._reset(sock, rfile)
             return False
         if ex.fault == "truncate":
