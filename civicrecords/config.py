@@ -196,6 +196,27 @@ class ClassificationSection:
 
 
 @dataclass(frozen=True)
+class ModerationClause:
+    """One clause of the city's comment policy under which staff may hide or delete."""
+
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ModerationSection:
+    """The comment policy's removal clauses (every moderation action must cite one)."""
+
+    policy: str = "City social media policy"
+    clauses: list[ModerationClause] = field(default_factory=list)
+
+    def validate(self) -> None:
+        names = [c.name for c in self.clauses]
+        if len(set(names)) != len(names):
+            raise Invalid("clauses", "clause names must be unique")
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration of one archive."""
 
@@ -208,6 +229,7 @@ class Config:
     calendar: CalendarSection = field(default_factory=CalendarSection)
     redaction: RedactionSection = field(default_factory=RedactionSection)
     classification: ClassificationSection = field(default_factory=ClassificationSection)
+    moderation: ModerationSection = field(default_factory=ModerationSection)
 
     def account(self, name: str) -> AccountConfig:
         """The account called ``name``; ``ConfigError`` listing the known names otherwise."""

@@ -18,6 +18,7 @@ from civicrecords.cli import (
     archive_commands,
     bundle_commands,
     demo_commands,
+    monitor_commands,
     request_commands,
     search_commands,
 )
@@ -67,6 +68,7 @@ search_commands.register(app)
 request_commands.register(app)
 bundle_commands.register(app)
 demo_commands.register(app)
+monitor_commands.register(app)
 
 
 def run(argv: list[str] | None = None, env: Environment | None = None) -> int:

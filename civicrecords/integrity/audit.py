@@ -25,7 +25,8 @@ class AuditLog:
         self.path = path
         self.env = env
 
-    def record(self, action: str, *, subject: str | None = None, **details: Any) -> dict[str, Any]:
+    def record(self, action: str, /, *, subject: str | None = None,
+               **details: Any) -> dict[str, Any]:
         """Append one entry (time, actor, action, subject, details) and return it as written."""
         entry = {
             "time": utc_iso(self.env.now()),
