@@ -19,7 +19,13 @@ from typing import Any, Literal
 
 from civicrecords import __version__
 from civicrecords.archive import Archive
-from civicrecords.archiver.http import Exchange, FetchFailed, RecordingClient, TooLarge
+from civicrecords.archiver.http import (
+    TEXT_LIMIT,
+    Exchange,
+    FetchFailed,
+    RecordingClient,
+    TooLarge,
+)
 from civicrecords.archiver.recovery import Recovery, recover
 from civicrecords.archiver.scrub import Scrubber
 from civicrecords.archiver.sources import source_for
@@ -122,6 +128,11 @@ class JobSession:
         except PlatformError as exc:
             self.gap(exchange.url, exc.message, scope=scope)
             return None
+
+    def get_text(self, url: str, *, scope: str, headers: dict[str, str] | None = None,
+                 ok: tuple[int, ...] = (200,)) -> Exchange | None:
+        return self._get(url, scope=scope, headers=headers, ok=ok, keep_body=True,
+                         max_bytes=TEXT_LIMIT, expect_json=False)
 
     def get_media(self, url: str, *, scope: str) -> Exchange | None:
         cap = self.account.media_max_bytes or self.media_max_bytes

@@ -2,7 +2,7 @@
 
 A source knows one platform's API: how to page through an account's posts, find comments,
 edits, messages and media, and map each response to ``Item`` objects. It never touches files:
-it fetches through ``Session.get_json`` / ``Session.get_media`` (which record every exchange
+it fetches through ``Session.get_json`` / ``get_text`` / ``get_media`` (which record every exchange
 to WARC, retry, and turn final failures into gaps), and reports what it found with
 ``Session.observe`` and ``Session.sweep``. The mapping functions of each source are pure
 (JSON in, items out) so they are tested directly against real platform responses.
@@ -41,6 +41,14 @@ class Session(Protocol):
         """Fetch and parse JSON. Returns None (and records a gap in ``scope``) when the fetch
         failed after retries, or the status is not in ``ok``; 404/410 are returned as a
         JsonPage when listed in ``ok`` so sources can treat them as removals."""
+        ...
+
+    def get_text(self, url: str, *, scope: str, headers: dict[str, str] | None = None,
+                 ok: tuple[int, ...] = (200,)) -> Exchange | None:
+        """Fetch a text document (an RSS/Atom feed, a web page) and keep its body for the
+        caller to parse (``exchange.content()``: bytes, Content-Encoding undone). Recorded,
+        retried and turned into gaps exactly like ``get_json``; statuses in ``ok`` (e.g.
+        404/410 for a page that was taken down) are returned, not gaps."""
         ...
 
     def get_media(self, url: str, *, scope: str) -> Exchange | None:
