@@ -15,6 +15,7 @@ from civicrecords.archiver.job import CaptureResult, run_capture
 from civicrecords.catalog import Catalog
 from civicrecords.catalog.replay import catch_up
 from civicrecords.cli.context import CliContext
+from civicrecords.discovery.holds import hold_summary
 from civicrecords.errors import ExitStatus
 from civicrecords.integrity.verify import verify_archive
 from civicrecords.search.indexer import index_pending, reset_index
@@ -115,15 +116,18 @@ def verify(
     fast: bool = typer.Option(False, "--fast", help="Check presence and sizes only."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> int:
-    """Re-hash every WARC and manifest, check signatures, the chain and the audit log.
+    """Re-hash every WARC and manifest, check signatures, the chain and the audit log;
+    list the active legal holds and how many items they hold.
 
     Exit status 0 only when everything is intact; 3 (INTEGRITY) otherwise, naming each file.
     """
     context: CliContext = ctx.obj
     archive = context.open_archive()
     report = verify_archive(archive.root, archive.public_key_pem(), fast=fast)
+    with Catalog(archive.catalog_path) as catalog:
+        holds = hold_summary(archive, catalog)
     if as_json:
-        context.emit_json(report.to_dict())
+        context.emit_json({**report.to_dict(), "holds": holds})
     else:
         for note in report.notes:
             context.note(f"note: {note}")
@@ -135,6 +139,10 @@ def verify(
         state = "intact" if report.ok else f"{len(report.problems)} problem(s)"
         context.out.print(f"verified {report.manifests} manifest(s), {report.files} file(s), "
                           f"{report.bytes:,} bytes: {state}")
+        matters = ", ".join(f"{h['matter']} ({h['held_items']})" for h in holds["active"])
+        context.out.print(f"legal holds: {len(holds['active'])} active"
+                          f"{': ' + matters if matters else ''}; {holds['held_items']} item(s) "
+                          "held", markup=False)
     return int(ExitStatus.OK if report.ok else ExitStatus.INTEGRITY)
 
 

@@ -18,6 +18,7 @@ from civicrecords.cli import (
     archive_commands,
     bundle_commands,
     demo_commands,
+    hold_commands,
     monitor_commands,
     request_commands,
     search_commands,
@@ -66,6 +67,7 @@ def main(
 archive_commands.register(app)
 search_commands.register(app)
 request_commands.register(app)
+hold_commands.register(app)
 bundle_commands.register(app)
 demo_commands.register(app)
 monitor_commands.register(app)
