@@ -16,6 +16,12 @@ another process steer a running server: ``POST /_sample/state`` ``{"state": "lat
 ``POST /_sample/faults`` (a ``FaultPlan`` as JSON, or ``null`` to clear),
 ``GET /_sample/state``, ``GET /_sample/faults``, ``GET /_sample/stats``,
 ``POST /_sample/stats/reset``, ``GET /_sample/changes`` (``World.changes()`` as JSON).
+
+A renderer may speak its platform's own throttling and error dialect by defining either of two
+optional methods: ``rate_headers(limit, remaining, reset_epoch) -> list[(name, value)]`` (the
+rate-limit headers of its API responses; default Mastodon's ``X-RateLimit-*``) and
+``error_response(status, retry_after) -> Response | None`` (its answer for an injected or
+over-budget 429 and an injected 500/502/503; None keeps the default Mastodon/Rails answer).
 """
 
 from __future__ import annotations
@@ -94,9 +100,10 @@ class SamplePlatform:
         self.rate_limit = rate_limit or RateLimit()
         self.injector = FaultInjector(faults)
         self.router = Router()
+        self._owners: dict[Route, Platform] = {}
         self.router.register(_Admin(self))
         self.mastodon = MastodonPlatform()
-        self.router.register(self.mastodon)
+        self.register(self.mastodon)
         self._state: State = "initial"
         self.set_state(state)
         self._server: HttpServer | None = None
@@ -123,6 +130,8 @@ class SamplePlatform:
     def register(self, platform: Platform) -> None:
         """Add another platform renderer's routes (after those already registered)."""
         self.router.register(platform)
+        for route in platform.routes():
+            self._owners.setdefault(route, platform)
 
     def start(self) -> SamplePlatform:
         """Start serving in a daemon thread; returns self. Raises RuntimeError if running."""
@@ -209,11 +218,14 @@ class SamplePlatform:
         admin = path.startswith("/_sample/")
         fault = None if admin else self.injector.decide(ex.target, path)
         api = route.api if route is not None else path.startswith("/api/")
-        limit_headers, over = self._rate(ex, query) if api and not admin else ([], False)
+        owner = self._owners.get(route) if route is not None else None
+        budget = self._rate(ex, query) if api and not admin else None
+        over = budget is not None and budget[3]
         if fault in ("429", "500", "502", "503"):
-            response = self._fault_response(fault)
+            response = self._fault_response(fault, owner)
         elif over:
-            response = Response.error(429, "Too many requests")
+            response = self._platform_error(owner, 429) or Response.error(429,
+                                                                          "Too many requests")
         elif route is None:
             response = (Response.error(405 if known else 404,
                                        "Method not allowed" if known else "Record not found")
@@ -225,11 +237,10 @@ class SamplePlatform:
                 response = route.handler(request)
             except Exception as exc:  # a handler bug must answer 500, not kill the server
                 response = Response.error(500, f"{type(exc).__name__}: {exc}")
-        if api and not admin:
-            if fault == "429":
-                limit_headers = [(k, "0" if k == "X-RateLimit-Remaining" else v)
-                                 for k, v in limit_headers]
-            response.headers.extend(limit_headers)
+        if budget is not None:
+            limit, remaining, reset = budget[:3]
+            response.headers.extend(self._limit_headers(
+                owner, limit, 0 if fault == "429" else remaining, reset))
             if response.status == 200 or response.status >= 400:
                 response.headers.append(("Cache-Control", "private, no-store"))
         if fault == "slow":
@@ -242,7 +253,25 @@ class SamplePlatform:
             self._by_path[path][label] += 1
             self._by_route[route.name if route else "(none)"][label] += 1
 
-    def _fault_response(self, kind: str) -> Response:
+    def _platform_error(self, owner: Platform | None, status: int) -> Response | None:
+        """The owning renderer's own answer for ``status`` (None: use the default)."""
+        answer = getattr(owner, "error_response", None)
+        return answer(status, self.injector.plan.retry_after) if answer else None
+
+    @staticmethod
+    def _limit_headers(owner: Platform | None, limit: int, remaining: int,
+                       reset: float) -> list[tuple[str, str]]:
+        """Rate-limit headers in the owning renderer's dialect (default: Mastodon's)."""
+        custom = getattr(owner, "rate_headers", None)
+        if custom is not None:
+            return list(custom(limit, remaining, reset))
+        return [("X-RateLimit-Limit", str(limit)), ("X-RateLimit-Remaining", str(remaining)),
+                ("X-RateLimit-Reset", _reset_stamp(reset, 0))]
+
+    def _fault_response(self, kind: str, owner: Platform | None = None) -> Response:
+        custom = self._platform_error(owner, int(kind))
+        if custom is not None:
+            return custom
         plan = self.injector.plan
         retry = [("Retry-After", str(plan.retry_after))]
         if kind == "429":
@@ -253,11 +282,12 @@ class SamplePlatform:
         body, ctype = _ERROR_PAGES[int(kind)]
         return Response(int(kind), body, ctype)
 
-    def _rate(self, ex: Exchange, query: dict[str, list[str]]) -> tuple[list[tuple[str, str]],
-                                                                          bool]:
+    def _rate(self, ex: Exchange, query: dict[str, list[str]]) -> tuple[int, int, float, bool]:
+        """(limit, remaining, reset time as epoch seconds, over budget) for this request."""
         policy = self.rate_limit
         auth = ex.headers.get("authorization", "")
-        key = auth[7:].strip() or (query.get("access_token") or [ex.client])[0]
+        key = auth[7:].strip() or (query.get("access_token") or query.get("key")
+                                   or [ex.client])[0]
         now = time.time()
         window = int(now) // policy.period
         with self._lock:
@@ -267,10 +297,7 @@ class SamplePlatform:
             self._budget[(key, window)] = used
         remaining = max(0, policy.limit - used)
         ahead = policy.period - int(now) % policy.period
-        headers = [("X-RateLimit-Limit", str(policy.limit)),
-                   ("X-RateLimit-Remaining", str(remaining)),
-                   ("X-RateLimit-Reset", _reset_stamp(now, ahead))]
-        return headers, policy.enforce and used > policy.limit
+        return policy.limit, remaining, now + ahead, policy.enforce and used > policy.limit
 
 
 class _Admin:
