@@ -13,6 +13,7 @@ import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -143,6 +144,56 @@ class RequestsSection:
     contact: str = ""
     public_basis: str = "Minn. Stat. § 13.03"
     subject_basis: str = "Minn. Stat. § 13.04, subd. 3"
+    challenge_basis: str = "Minn. Stat. § 13.04, subd. 4"
+    subject_repeat_months: int = 6
+
+    def validate(self) -> None:
+        for key in ("public_target_days", "subject_days"):
+            if getattr(self, key) < 1:
+                raise Invalid(key, "must be at least 1 business day")
+        if self.subject_repeat_months < 0:
+            raise Invalid("subject_repeat_months", "must be 0 or more")
+
+
+def _amount(key: str, value: str) -> None:
+    """Raise ``Invalid`` unless ``value`` is a decimal amount of money >= 0 (e.g. "0.25")."""
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise Invalid(key, f"{value!r} is not an amount like \"0.25\"") from None
+    if not amount.is_finite() or amount < 0:
+        raise Invalid(key, f"{value!r} must be an amount of 0 or more")
+
+
+@dataclass(frozen=True)
+class FeesSection:
+    """Copy and search fees: rates (decimal strings), their source, the citation printed for
+    each fee rule (see ``civicrecords.requests.fees``) and the optional waiver threshold."""
+
+    staff_hourly_rate: str = "30.00"
+    copy_hourly_rate: str = "20.00"
+    rate_source: str = "civicrecords default rates (replace with the city's adopted fee schedule)"
+    per_page: str = "0.25"
+    per_page_two_sided: str = "0.50"
+    paper_page_limit: int = 100
+    waiver_threshold: str = ""
+    characters_per_page: int = 3000
+    media_unit_cost: dict[str, str] = field(default_factory=dict)
+    citations: dict[str, str] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        for key in ("staff_hourly_rate", "copy_hourly_rate", "per_page", "per_page_two_sided"):
+            _amount(key, getattr(self, key))
+        if self.waiver_threshold:
+            _amount("waiver_threshold", self.waiver_threshold)
+        for kind, value in self.media_unit_cost.items():
+            _amount(f"media_unit_cost.{kind}", value)
+        if self.paper_page_limit < 0:
+            raise Invalid("paper_page_limit", "must be 0 or more")
+        if self.characters_per_page < 100:
+            raise Invalid("characters_per_page", "must be at least 100")
+        if not self.rate_source.strip():
+            raise Invalid("rate_source", "must say where the rates come from")
 
 
 @dataclass(frozen=True)
@@ -169,6 +220,8 @@ class RedactionSection:
 
     categories: dict[str, PIICategoryConfig] = field(default_factory=dict)
     placeholder: str = "[REDACTED – {basis}]"
+    review_images: Literal["all", "contributed", "none"] = "contributed"
+    image_basis: str = "Minn. Stat. § 13.02, subd. 12"
 
 
 @dataclass(frozen=True)
@@ -221,7 +274,7 @@ PRIVILEGE_LOG_FIELDS: tuple[str, ...] = (
     "action", "ref")
 CERTIFICATION_FIELDS: tuple[str, ...] = (
     "signatory_name", "signatory_title", "organization", "matter", "volume", "begin_bates",
-    "end_bates", "documents", "pages", "manifest_sha256", "key_fingerprint", "software", "date")
+    "end_bates", "documents", "pages", "custody_sha256", "key_fingerprint", "software", "date")
 
 
 @dataclass(frozen=True)
@@ -401,6 +454,7 @@ class Config:
     accounts: list[AccountConfig] = field(default_factory=list)
     search: SearchSection = field(default_factory=SearchSection)
     requests: RequestsSection = field(default_factory=RequestsSection)
+    fees: FeesSection = field(default_factory=FeesSection)
     calendar: CalendarSection = field(default_factory=CalendarSection)
     redaction: RedactionSection = field(default_factory=RedactionSection)
     classification: ClassificationSection = field(default_factory=ClassificationSection)
