@@ -108,6 +108,7 @@ class AccountConfig:
     media_max_bytes: int | None = None
     capture_interval_hours: int = 24
     full_sweep_hours: int = 168
+    plc_directory: str = "https://plc.directory"  # bluesky: where did:plc documents live
 
     def validate(self) -> None:
         if not _NAME.match(self.name):
@@ -124,6 +125,8 @@ class AccountConfig:
             raise Invalid("capture_interval_hours", "must be at least 1")
         if self.full_sweep_hours < 1:
             raise Invalid("full_sweep_hours", "must be at least 1")
+        if not re.match(r"^https?://[^/\s]+", self.plc_directory):
+            raise Invalid("plc_directory", f"{self.plc_directory!r} is not an http(s) URL")
 
 
 @dataclass(frozen=True)
