@@ -94,8 +94,13 @@ class Item:
         return self.edited_at or self.created_at
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (the form stored in WARC metadata records)."""
-        return asdict(self)
+        """JSON-ready dict (the form stored in WARC metadata records). Shallow: nested
+        ``versioned``/``extra`` values are shared with the item, not copied."""
+        data = {name: getattr(self, name) for name in _ITEM_FIELDS}
+        data["media"] = [{"platform_id": m.platform_id, "url": m.url,
+                          "media_type": m.media_type, "description": m.description}
+                         for m in self.media]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Item:
@@ -103,6 +108,9 @@ class Item:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         known["media"] = [MediaRef(**m) for m in known.get("media", [])]
         return cls(**known)
+
+
+_ITEM_FIELDS = tuple(Item.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,15 @@ class Observation:
     payload_digest: str | None = None
     record: RecordRef | None = None
     response: RecordRef | None = None
+    item_json: str | None = None  # the item as JSON, as written in the metadata record
+
+    def encode(self) -> tuple[bytes, str]:
+        """The metadata record body and, inside it, the item's JSON (serialized once)."""
+        item_json = json.dumps(self.item.to_dict(), ensure_ascii=False)
+        head = self.to_json()
+        del head["item"]
+        body = json.dumps(head, ensure_ascii=False)[:-1] + ', "item": ' + item_json + "}"
+        return body.encode("utf-8"), item_json
 
     def to_json(self) -> dict[str, Any]:
         """The metadata record body (``record``/``response`` locations are not stored)."""

@@ -1,46 +1,55 @@
 """The one HTTP client capture uses: every exchange recorded to WARC, retried, scrubbed.
 
-``RecordingClient.get`` sends a GET over a kept-alive ``http.client`` connection, tees the
-exact bytes the server sent (status line, headers and the body as framed on the wire, chunk
-sizes included) into a spool, and writes a WARC ``request``/``response`` pair whose payload
+``RecordingClient.get`` fetches through ``wire.ConnectionPool`` (the exact bytes the server
+sent, kept-alive connections) and writes a WARC ``request``/``response`` pair whose payload
 digest is over the de-chunked, still content-encoded body. Secrets (the capture's tokens,
 ``Authorization``/``Cookie`` headers, token query parameters, and tokens echoed in text
-bodies) are scrubbed before anything is written; the record says what was scrubbed.
+bodies) are scrubbed before anything is written; the record says what was scrubbed. The same
+media bytes fetched twice into one WARC file set are written once; the second fetch becomes a
+``revisit`` record.
 
 429/5xx answers, resets, timeouts and truncated bodies are retried with back-off (the
 ``RateLimitPolicy`` decides how long); what still fails raises ``FetchFailed`` so the job can
-record a gap. Bodies stream through bounded buffers, so a 2 GB video never sits in memory.
+record a gap. ``prefetch`` lets a source name the pages it will ask for next: one background
+thread fetches them while the caller works, and each is recorded when the caller asks for it,
+so WARC order is the caller's order.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import http.client
 import json
-import socket
-import ssl
 import tempfile
-import zlib
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
-from typing import Any, BinaryIO
-from urllib.parse import urlsplit
+from typing import Any
 
 from civicrecords.archiver.ratelimit import RateLimitPolicy, json_body
 from civicrecords.archiver.scrub import Scrubber, is_textual
 from civicrecords.archiver.warc import Block, WarcFileSet, new_record_id
+from civicrecords.archiver.wire import (
+    SPOOL_MEMORY,
+    TRANSIENT,
+    ConnectionPool,
+    Fetched,
+    StaleConnection,
+    TooLarge,
+    decode_body,
+    describe,
+)
 from civicrecords.environment import utc_iso
 from civicrecords.errors import PlatformError
 from civicrecords.integrity.hashing import CHUNK
 from civicrecords.model import RecordRef
 
-SPOOL_MEMORY = 4 * 1024 * 1024
 TEXT_LIMIT = 128 * 1024 * 1024
 DEDUPE_MIN_BYTES = 1024  # media at least this big is stored once per WARC file set
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
-TRANSIENT = (OSError, http.client.HTTPException, ValueError, ssl.SSLError)
+PREFETCH_LIMIT = 16  # pages fetched ahead at most
+
+__all__ = ["Exchange", "FetchFailed", "RecordingClient", "TooLarge", "decode_body"]
 
 
 class FetchFailed(PlatformError):
@@ -49,14 +58,6 @@ class FetchFailed(PlatformError):
     def __init__(self, message: str, *, url: str, attempts: int, status: int | None = None):
         super().__init__(message, url=url, status=status)
         self.attempts = attempts
-
-
-class TooLarge(PlatformError):
-    """A body bigger than the configured cap (not retried)."""
-
-
-class _StaleConnection(Exception):
-    """A kept-alive connection the server had already closed (retried at once, once)."""
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Exchange:
     response: RecordRef
     body: bytes | None = field(default=None, repr=False)
     payload_record: RecordRef | None = None
+    parsed: Any = field(default=None, repr=False)
 
     @property
     def payload_record_id(self) -> str:
@@ -90,6 +92,8 @@ class Exchange:
 
     def json(self) -> Any:
         """The body parsed as JSON; ``PlatformError`` naming the URL when it is not JSON."""
+        if self.parsed is not None:
+            return self.parsed
         try:
             return json.loads(self.content())
         except (ValueError, UnicodeDecodeError):
@@ -98,105 +102,16 @@ class Exchange:
 
     def json_or_none(self) -> Any:
         """The body as JSON, or None (for rate-limit policies looking at error bodies)."""
-        return json_body(self.content())
+        return self.parsed if self.parsed is not None else json_body(self.content())
 
 
-def decode_body(data: bytes, encoding: str) -> bytes:
-    """Undo gzip/deflate Content-Encoding; other encodings are returned as sent."""
-    encoding = encoding.strip().lower()
-    if encoding in ("gzip", "x-gzip"):
-        return gzip.decompress(data)
-    if encoding == "deflate":
-        try:
-            return zlib.decompress(data)
-        except zlib.error:
-            return zlib.decompress(data, -zlib.MAX_WBITS)
-    return data
-
-
-class _HashingSpool:
-    """A spooled temporary file that digests everything written to it."""
-
-    def __init__(self) -> None:
-        # closed by close(), which the client calls when the exchange is written
-        self.file: BinaryIO = tempfile.SpooledTemporaryFile(  # type: ignore[assignment] # noqa: SIM115
-            max_size=SPOOL_MEMORY)
-        self.sha = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: bytes) -> None:
-        if data:
-            self.file.write(data)
-            self.sha.update(data)
-            self.size += len(data)
-
-    def close(self) -> None:
-        self.file.close()
-
-
-class _TeeReader:
-    """Wraps the response file object and copies every byte ``http.client`` consumes."""
-
-    def __init__(self, raw: Any, sink: _HashingSpool) -> None:
-        self._raw = raw
-        self._sink = sink
-
-    def readline(self, limit: int = -1) -> bytes:
-        data = self._raw.readline(limit)
-        self._sink.write(data)
-        return data
-
-    def read(self, amount: int | None = -1) -> bytes:
-        data = self._raw.read(amount)
-        self._sink.write(data)
-        return data
-
-    def read1(self, amount: int = -1) -> bytes:
-        data = self._raw.read1(amount)
-        self._sink.write(data)
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        count = self._raw.readinto(buffer)
-        if count:
-            self._sink.write(bytes(memoryview(buffer)[:count]))
-        return count
-
-    def peek(self, amount: int = 0) -> bytes:
-        return self._raw.peek(amount)
-
-    def close(self) -> None:
-        self._raw.close()
-
-    def flush(self) -> None:
-        self._raw.flush()
-
-
-class _TeeResponse(http.client.HTTPResponse):
-    def __init__(self, sock: socket.socket, *args: Any, sink: _HashingSpool, **kwargs: Any):
-        super().__init__(sock, *args, **kwargs)
-        self.fp = _TeeReader(self.fp, sink)
-
-
-class _RecordingMixin:
-    sent: list[bytes]
-
-    def send(self, data: Any) -> None:
-        if isinstance(data, bytes | bytearray):
-            self.sent.append(bytes(data))
-        super().send(data)  # type: ignore[misc]
-
-
-class _HTTPConnection(_RecordingMixin, http.client.HTTPConnection):
-    pass
-
-
-class _HTTPSConnection(_RecordingMixin, http.client.HTTPSConnection):
-    pass
+def _key(url: str, headers: dict[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    return url, tuple(sorted(headers.items()))
 
 
 class RecordingClient:
-    """See the module docstring. One instance per account per job; not thread-safe."""
+    """See the module docstring. One instance per account per job; its public methods are
+    called from one thread (the background prefetch thread is its own business)."""
 
     def __init__(self, warcs: WarcFileSet, *, scrubber: Scrubber, policy: RateLimitPolicy,
                  env_now: Any, env_sleep: Any, monotonic: Any, timeout: float = 30.0,
@@ -207,21 +122,46 @@ class RecordingClient:
         self.now = env_now
         self.sleep = env_sleep
         self.monotonic = monotonic
-        self.timeout = timeout
         self.max_retries = max_retries
-        self.user_agent = user_agent
-        self._connections: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
+        self._pool = ConnectionPool(timeout=timeout, user_agent=user_agent)
+        self._ahead_pool = ConnectionPool(timeout=timeout, user_agent=user_agent)
+        self._ahead: ThreadPoolExecutor | None = None
+        self._pending: dict[Any, Future[Fetched]] = {}
         self._not_before = 0.0
-        self.requests_made = 0
+        self._lock = threading.Lock()
         self.retries = 0
 
+    @property
+    def requests_made(self) -> int:
+        """HTTP requests sent so far (prefetched ones included)."""
+        return self._pool.requests + self._ahead_pool.requests
+
     def close(self) -> None:
-        """Close every kept-alive connection."""
-        for connection in self._connections.values():
-            connection.close()
-        self._connections.clear()
+        """Stop prefetching, drop unused answers, close every connection."""
+        if self._ahead is not None:
+            self._ahead.shutdown(wait=True, cancel_futures=True)
+            self._ahead = None
+        for future in self._pending.values():
+            if future.done() and future.exception() is None:
+                future.result().close()
+        self._pending.clear()
+        self._pool.close()
+        self._ahead_pool.close()
 
     # ----- public ------------------------------------------------------------------------
+    def prefetch(self, urls: list[str], *, headers: dict[str, str] | None = None) -> None:
+        """Start fetching JSON ``urls`` in the background (at most ``PREFETCH_LIMIT`` ahead).
+        Nothing is recorded until ``get(url, headers=headers, expect_json=True)`` asks for
+        it; a failed prefetch is simply fetched again by ``get``."""
+        headers = headers or {}
+        if self._ahead is None:
+            self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+        for url in urls:
+            key = _key(url, headers)
+            if key in self._pending or len(self._pending) >= PREFETCH_LIMIT:
+                continue
+            self._pending[key] = self._ahead.submit(self._fetch_ahead, url, headers)
+
     def get(self, url: str, *, headers: dict[str, str] | None = None,
             max_bytes: int = TEXT_LIMIT, keep_body: bool = True,
             expect_json: bool = False) -> Exchange:
@@ -230,218 +170,144 @@ class RecordingClient:
         ``FetchFailed``. ``keep_body=False`` streams the body to the WARC only (media).
         ``expect_json`` treats a 2xx body that does not decode and parse as JSON as a
         truncated transfer (retried, never recorded as if complete)."""
+        headers = headers or {}
+        label = self.scrubber.url(url)
+        ahead = self._pending.pop(_key(url, headers), None) if expect_json else None
         attempt = 0
         last_reason = "no attempt made"
         last_status: int | None = None
         stale_allowed = True
         while attempt <= self.max_retries:
             attempt += 1
-            self._wait_turn()
             try:
-                exchange = self._attempt(url, headers or {}, max_bytes, keep_body,
-                                         expect_json)
+                if ahead is not None:
+                    future, ahead = ahead, None  # used once, whatever it holds
+                    fetched = future.result()
+                else:
+                    self._wait_turn()
+                    fetched = self._pool.fetch(url, headers, max_bytes=max_bytes,
+                                               keep_body=keep_body, expect_json=expect_json,
+                                               now=self.now(), label=label)
             except TooLarge:
                 raise
-            except _StaleConnection:
+            except StaleConnection:
                 if stale_allowed:
                     stale_allowed = False
                     attempt -= 1
                     continue
                 last_reason = "connection reset"
-                self.retries += 1
-                self._schedule(self.policy.backoff(attempt))
+                self._retry_later(self.policy.backoff(attempt))
                 continue
             except TRANSIENT as exc:
-                last_reason = _describe(exc)
-                last_status = None
-                self.retries += 1
-                self._schedule(self.policy.backoff(attempt))
+                last_reason, last_status = describe(exc), None
+                self._retry_later(self.policy.backoff(attempt))
                 continue
+            exchange = self._store(fetched, keep_body=keep_body)
             delay = self.policy.retry_after(exchange, attempt)
             if delay is None:
                 self._schedule(self.policy.pause_after(exchange))
                 return exchange
             last_reason = f"HTTP {exchange.status} {exchange.reason}".strip()
             last_status = exchange.status
-            self.retries += 1
-            self._schedule(delay)
-        raise FetchFailed(
-            f"{self.scrubber.url(url)}: {last_reason} after {attempt} attempts",
-            url=self.scrubber.url(url), attempts=attempt, status=last_status,
-        )
+            self._retry_later(delay)
+        raise FetchFailed(f"{label}: {last_reason} after {attempt} attempts", url=label,
+                          attempts=attempt, status=last_status)
 
-    # ----- internals ---------------------------------------------------------------------
+    # ----- pacing ------------------------------------------------------------------------
+    def _retry_later(self, delay: float) -> None:
+        self.retries += 1
+        self._schedule(delay)
+
     def _schedule(self, delay: float) -> None:
         if delay > 0:
-            self._not_before = max(self._not_before, self.monotonic() + delay)
+            with self._lock:
+                self._not_before = max(self._not_before, self.monotonic() + delay)
 
     def _wait_turn(self) -> None:
         wait = self._not_before - self.monotonic()
         if wait > 0:
             self.sleep(wait)
 
-    def _connection(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
-        key = (scheme, host, port)
-        connection = self._connections.get(key)
-        if connection is None:
-            if scheme == "https":
-                connection = _HTTPSConnection(host, port, timeout=self.timeout,
-                                              context=ssl.create_default_context())
-            else:
-                connection = _HTTPConnection(host, port, timeout=self.timeout)
-            self._connections[key] = connection
-        return connection
+    def _fetch_ahead(self, url: str, headers: dict[str, str]) -> Fetched:
+        self._wait_turn()
+        return self._ahead_pool.fetch(url, headers, max_bytes=TEXT_LIMIT, keep_body=True,
+                                      expect_json=True, now=self.now(),
+                                      label=self.scrubber.url(url))
 
-    def _drop(self, scheme: str, host: str, port: int) -> None:
-        connection = self._connections.pop((scheme, host, port), None)
-        if connection is not None:
-            connection.close()
-
-    def _attempt(self, url: str, extra_headers: dict[str, str], max_bytes: int,
-                 keep_body: bool, expect_json: bool) -> Exchange:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise PlatformError(f"not an http(s) URL: {self.scrubber.url(url)}", url=url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
-        reused = (parts.scheme, parts.hostname, port) in self._connections
-        connection = self._connection(parts.scheme, parts.hostname, port)
-        spool = _HashingSpool()
+    # ----- recording ---------------------------------------------------------------------
+    def _store(self, fetched: Fetched, *, keep_body: bool) -> Exchange:
+        """Write the exchange (scrubbed; a revisit for media bytes already in this set)."""
         try:
-            return self._exchange(connection, url, target, parts.netloc, extra_headers,
-                                  spool, max_bytes, keep_body, expect_json)
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
-            self._drop(parts.scheme, parts.hostname, port)
-            if reused and spool.size == 0:
-                raise _StaleConnection() from exc
-            raise
-        except BaseException:
-            self._drop(parts.scheme, parts.hostname, port)
-            raise
+            label = self.scrubber.url(fetched.url)
+            block, payload_sha, scrubbed, head = self._response_block(fetched)
+            original = None
+            dedupe = not keep_body and fetched.status == 200 and fetched.size >= DEDUPE_MIN_BYTES
+            if dedupe:
+                original = self.warcs.payloads.get(payload_sha)
+            request_ref, response_ref = self._record(
+                label, fetched, block, scrubbed, head=head, payload_sha=payload_sha,
+                revisit_of=original)
+            if dedupe and original is None:
+                self.warcs.payloads[payload_sha] = (response_ref, label, fetched.fetched_at)
+            return Exchange(url=label, status=fetched.status, reason=fetched.reason,
+                            headers=fetched.headers, fetched_at=fetched.fetched_at,
+                            ip_address=fetched.ip_address, payload_sha256=payload_sha,
+                            size=fetched.size, request=request_ref, response=response_ref,
+                            body=fetched.body, parsed=fetched.parsed,
+                            payload_record=original[0] if original else None)
         finally:
-            spool.close()
+            fetched.close()
 
-    def _exchange(self, connection: Any, url: str, target: str, netloc: str,
-                  extra_headers: dict[str, str], spool: _HashingSpool, max_bytes: int,
-                  keep_body: bool, expect_json: bool) -> Exchange:
-        connection.sent = []
-        fetched_at = self.now()
-        headers = {"Host": netloc, "User-Agent": self.user_agent, "Accept-Encoding": "gzip",
-                   "Accept": "application/json, */*;q=0.8", **extra_headers}
-        connection.putrequest("GET", target, skip_host=True, skip_accept_encoding=True)
-        for name, value in headers.items():
-            connection.putheader(name, value)
-        connection.endheaders()
-        connection.response_class = partial(_TeeResponse, sink=spool)
-        response = connection.getresponse()
-        self.requests_made += 1
-        head_length = spool.size
-        ip_address = _peer(connection)
-        declared = response.getheader("Content-Length")
-        if declared and declared.isdigit() and int(declared) > max_bytes:
-            response.close()
-            raise TooLarge(f"{self.scrubber.url(url)}: {declared} bytes is over the "
-                           f"{max_bytes}-byte limit", url=self.scrubber.url(url))
-        payload = hashlib.sha256()
-        body_parts: list[bytes] = []
-        size = 0
-        while True:
-            chunk = response.read(CHUNK)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > max_bytes:
-                response.close()
-                raise TooLarge(f"{self.scrubber.url(url)}: body is over the {max_bytes}-byte "
-                               "limit", url=self.scrubber.url(url))
-            payload.update(chunk)
-            if keep_body:
-                body_parts.append(chunk)
-        if declared and declared.isdigit() and not response.chunked and size != int(declared):
-            raise http.client.IncompleteRead(b"", int(declared) - size)
-        if response.will_close:
-            self._drop_connection(connection)
-        header_map = {k.lower(): v for k, v in response.getheaders()}
-        body = b"".join(body_parts) if keep_body else None
-        if expect_json and body is not None and 200 <= response.status < 300:
-            _check_json(body, header_map.get("content-encoding", ""))
-        request_bytes = b"".join(connection.sent)
-        block, payload_sha, scrubbed, body, head = self._response_block(
-            spool, head_length, header_map, body, payload.hexdigest())
-        original = None
-        if not keep_body and response.status == 200 and size >= DEDUPE_MIN_BYTES:
-            original = self.warcs.payloads.get(payload_sha)
-        request_ref, response_ref = self._record(
-            url, fetched_at, ip_address, request_bytes, block, scrubbed,
-            revisit_of=original, head=head, payload_sha=payload_sha)
-        if not keep_body and response.status == 200 and original is None:
-            self.warcs.payloads[payload_sha] = (response_ref, self.scrubber.url(url), fetched_at)
-        return Exchange(url=self.scrubber.url(url), status=response.status,
-                        reason=response.reason or "", headers=header_map,
-                        fetched_at=fetched_at, ip_address=ip_address,
-                        payload_sha256=payload_sha, size=size, request=request_ref,
-                        response=response_ref, body=body,
-                        payload_record=original[0] if original else None)
-
-    def _drop_connection(self, connection: Any) -> None:
-        for key, value in list(self._connections.items()):
-            if value is connection:
-                self._drop(*key)
-
-    def _response_block(self, spool: _HashingSpool, head_length: int,
-                        headers: dict[str, str], body: bytes | None, payload_sha: str
-                        ) -> tuple[Block, str, list[str], bytes | None, bytes]:
+    def _response_block(self, fetched: Fetched) -> tuple[Block, str, list[str], bytes]:
         """The response record's block (scrubbed of secrets when needed), its payload digest,
-        what was scrubbed, the body as received (for the caller to parse, e.g. to follow
-        a paging URL that carries the token; it is never written), and the (scrubbed) head."""
+        what was scrubbed, and the (scrubbed) head. The caller still gets the body as
+        received (e.g. to follow a paging URL that carries the token); it is never written."""
+        spool = fetched.spool
         spool.file.seek(0)
-        head = spool.file.read(head_length)
+        head = spool.file.read(fetched.head_length)
         clean_head, scrubbed = self.scrubber.headers(head)
-        if body is not None and is_textual(headers.get("content-type")):
-            encoding = headers.get("content-encoding", "")
-            decoded = decode_body(body, encoding)
+        if fetched.body is not None and is_textual(fetched.headers.get("content-type")):
+            decoded = decode_body(fetched.body, fetched.headers.get("content-encoding", ""))
             clean_body, changed = self.scrubber.data(decoded)
             if changed:
                 scrubbed.append("body")
                 rebuilt = _reframe(clean_head, len(clean_body))
-                data = rebuilt + clean_body
-                return (Block.from_bytes(data, payload=clean_body),
-                        hashlib.sha256(clean_body).hexdigest(), scrubbed, body, rebuilt)
+                return (Block.from_bytes(rebuilt + clean_body, payload=clean_body),
+                        hashlib.sha256(clean_body).hexdigest(), scrubbed, rebuilt)
+        payload_sha = fetched.payload_sha256
         if clean_head == head:
             spool.file.seek(0)
             return (Block(stream=spool.file, length=spool.size, sha256=spool.sha.hexdigest(),
-                          payload_sha256=payload_sha), payload_sha, scrubbed, body, head)
-        rebuilt = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 - closed in _record
+                          payload_sha256=payload_sha), payload_sha, scrubbed, head)
+        rebuilt_file = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 - closed in _record
         sha = hashlib.sha256(clean_head)
-        rebuilt.write(clean_head)
-        spool.file.seek(head_length)
+        rebuilt_file.write(clean_head)
+        spool.file.seek(fetched.head_length)
         for chunk in iter(lambda: spool.file.read(CHUNK), b""):
             sha.update(chunk)
-            rebuilt.write(chunk)
-        length = rebuilt.tell()
-        rebuilt.seek(0)
-        return (Block(stream=rebuilt, length=length, sha256=sha.hexdigest(),  # type: ignore[arg-type]
-                      payload_sha256=payload_sha), payload_sha, scrubbed, body, clean_head)
+            rebuilt_file.write(chunk)
+        length = rebuilt_file.tell()
+        rebuilt_file.seek(0)
+        return (Block(stream=rebuilt_file, length=length, sha256=sha.hexdigest(),  # type: ignore[arg-type]
+                      payload_sha256=payload_sha), payload_sha, scrubbed, clean_head)
 
-    def _record(self, url: str, fetched_at: datetime, ip_address: str, request_bytes: bytes,
-                block: Block, scrubbed: list[str], *, head: bytes, payload_sha: str,
+    def _record(self, label: str, fetched: Fetched, block: Block, scrubbed: list[str], *,
+                head: bytes, payload_sha: str,
                 revisit_of: tuple[RecordRef, str, datetime] | None = None
                 ) -> tuple[RecordRef, RecordRef]:
         """Write the request and the response — or, when the same payload was already
         written to this file set, a ``revisit`` record holding only the response head."""
-        clean_request, request_scrubbed = self.scrubber.headers(request_bytes)
-        target = self.scrubber.url(url)
+        clean_request, request_scrubbed = self.scrubber.headers(fetched.sent)
         response_id = new_record_id()
-        extra: list[tuple[str, str]] = [("WARC-IP-Address", ip_address)] if ip_address else []
-        notes = sorted(set(request_scrubbed))
+        extra = [("WARC-IP-Address", fetched.ip_address)] if fetched.ip_address else []
         request_headers = [*extra, ("WARC-Concurrent-To", response_id)]
-        if notes:
-            request_headers.append(("Civicrecords-Scrubbed", ", ".join(notes)))
+        if request_scrubbed:
+            request_headers.append(("Civicrecords-Scrubbed",
+                                    ", ".join(sorted(set(request_scrubbed)))))
         request_ref = self.warcs.write(
-            "request", Block.from_bytes(clean_request), target_uri=target, date=fetched_at,
-            content_type="application/http; msgtype=request", headers=request_headers)
+            "request", Block.from_bytes(clean_request), target_uri=label,
+            date=fetched.fetched_at, content_type="application/http; msgtype=request",
+            headers=request_headers)
         response_headers = list(extra)
         if scrubbed:
             response_headers.append(("Civicrecords-Scrubbed", ", ".join(sorted(set(scrubbed)))))
@@ -455,22 +321,11 @@ class RecordingClient:
                                  ("WARC-Refers-To-Target-URI", original_uri),
                                  ("WARC-Refers-To-Date", utc_iso(original_date))]
         response_ref = self.warcs.write(
-            "revisit" if revisit_of is not None else "response", block, target_uri=target,
-            date=fetched_at, content_type="application/http; msgtype=response",
+            "revisit" if revisit_of is not None else "response", block, target_uri=label,
+            date=fetched.fetched_at, content_type="application/http; msgtype=response",
             headers=response_headers, record_id=response_id)
         block.stream.close()
         return request_ref, response_ref
-
-
-class BrokenBody(ValueError):
-    """A body that does not decode: a transfer cut short without framing to show it."""
-
-
-def _check_json(body: bytes, encoding: str) -> None:
-    try:
-        json.loads(decode_body(body, encoding))
-    except (ValueError, EOFError, OSError, zlib.error) as exc:
-        raise BrokenBody(f"body is not complete JSON ({type(exc).__name__})") from None
 
 
 def _reframe(head: bytes, length: int) -> bytes:
@@ -485,20 +340,3 @@ def _reframe(head: bytes, length: int) -> bytes:
         kept.append(line)
     kept.append(b"Content-Length: " + str(length).encode())
     return b"\r\n".join(kept) + b"\r\n\r\n"
-
-
-def _peer(connection: Any) -> str:
-    try:
-        return str(connection.sock.getpeername()[0])
-    except (AttributeError, OSError):
-        return ""
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, http.client.IncompleteRead | BrokenBody):
-        return "truncated response"
-    if isinstance(exc, socket.timeout | TimeoutError):
-        return "timed out"
-    if isinstance(exc, ConnectionResetError | http.client.RemoteDisconnected | BrokenPipeError):
-        return "connection reset"
-    return f"{type(exc).__name__}: {exc}".strip()

@@ -134,6 +134,9 @@ class JobSession:
         return self._get(url, scope=scope, headers=headers, ok=ok, keep_body=True,
                          max_bytes=TEXT_LIMIT, expect_json=False)
 
+    def prefetch(self, urls: list[str], *, headers: dict[str, str] | None = None) -> None:
+        self.client.prefetch(urls, headers=headers)
+
     def get_media(self, url: str, *, scope: str) -> Exchange | None:
         cap = self.account.media_max_bytes or self.media_max_bytes
         return self._get(url, scope=scope, headers=None, ok=(200,), keep_body=False,
@@ -164,10 +167,11 @@ class JobSession:
             item=item, job_id=self.job_id, captured_at=utc_iso(exchange.fetched_at),
             observed=observed, scope=scope, response_record_id=exchange.response.record_id,
             response_uri=exchange.url, payload_digest=f"sha256:{exchange.payload_sha256}")
-        body, scrubbed = self.client.scrubber.data(
-            json.dumps(observation.to_json(), ensure_ascii=False, sort_keys=True).encode())
+        body, observation.item_json = observation.encode()
+        body, scrubbed = self.client.scrubber.data(body)
         if scrubbed:  # the catalog must see what the WARC holds
             observation.item = Item.from_dict(json.loads(body)["item"])
+            observation.item_json = json.dumps(observation.item.to_dict(), ensure_ascii=False)
         observation.record = self.warcs.write(
             "metadata", Block.from_bytes(body), target_uri=exchange.url,
             date=exchange.fetched_at, content_type="application/json",
@@ -184,7 +188,7 @@ class JobSession:
         sweep = Sweep(platform=self.account.platform, account=self.account.name, scope=scope,
                       seen=list(seen), job_id=self.job_id, reason=reason,
                       reasons=dict(reasons or {}))
-        body = json.dumps(sweep.to_json(), ensure_ascii=False, sort_keys=True).encode()
+        body = json.dumps(sweep.to_json(), ensure_ascii=False).encode()
         when = self.client.now()
         self.warcs.write("metadata", Block.from_bytes(body), date=when,
                          target_uri=f"urn:civicrecords:sweep:{self.account.name}:{scope}",

@@ -29,6 +29,7 @@ from civicrecords.integrity.hashing import CHUNK, labelled, sha256_bytes
 from civicrecords.model import RecordRef
 
 WARC_VERSION = "WARC/1.1"
+COMPRESSION_LEVEL = 3  # zlib: ~2x faster than the default 6 on JSON, a few % larger files
 CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 
 
@@ -167,7 +168,7 @@ class WarcFileSet:
         head = StatusAndHeaders(WARC_VERSION, fields, is_http_request=False)
         record_id = dict(fields)["WARC-Record-ID"]
         offset = self._handle.tell()
-        compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+        compressor = zlib.compressobj(COMPRESSION_LEVEL, zlib.DEFLATED, 31)
         out = self._handle
         out.write(compressor.compress(head.to_bytes(encoding="utf-8")))
         remaining = block.length

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from civicrecords.catalog import Catalog
+from civicrecords.catalog.overrides import apply_overrides
 from civicrecords.classify import classify
 from civicrecords.config import Config
 from civicrecords.environment import parse_utc
@@ -117,7 +118,7 @@ class JobWriter:
             self._observed_items.add(item_id)
             self.counts.observed[item.account] += 1
         version_id, added = self._version(item_id, observation)
-        if current and item.kind != "media":
+        if current and item.kind != "media" and row is not None:
             self._drop_detached_media(item_id, observation)
         if added and row is not None and item_id not in self._new_items:
             outcome = "changed"
@@ -126,7 +127,9 @@ class JobWriter:
                 self._edited_items.add(item_id)
                 self._event(item_id, "edited", now)
                 self.counts.edited[item.account] += 1
-        self._update_status(item_id, version_id if current else None, index_state)
+        versions = (row["version_count"] if row is not None else 0) + int(added)
+        self._update_status(item_id, versions, version_id if current else None,
+                            version_id if added else None, index_state)
         return outcome
 
     def _drop_detached_media(self, item_id: int, observation: Observation) -> None:
@@ -191,19 +194,21 @@ class JobWriter:
             " response_record_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (item_id, content_hash, canonical_time(item.version_time()), observation.observed,
              observation.captured_at, observation.captured_at, self.job_id, self.job_id,
-             json.dumps(item.to_dict(), ensure_ascii=False, sort_keys=True),
+             observation.item_json or json.dumps(item.to_dict(), ensure_ascii=False),
              record.warc_file, record.offset, record.length, record.record_id,
              observation.response_record_id))
         assert cursor.lastrowid is not None
         return cursor.lastrowid, True
 
-    def _update_status(self, item_id: int, latest: int | None, index_state: int) -> None:
+    def _update_status(self, item_id: int, versions: int, current: int | None,
+                       added: int | None, index_state: int) -> None:
+        """Set the version count, the latest version (the one the platform showed most
+        recently; a history version only when there is none yet), index state and status."""
         self.db.execute(
-            "UPDATE items SET version_count=(SELECT count(*) FROM versions WHERE item_id=?),"
-            " latest_version=coalesce(?, latest_version,"
-            "   (SELECT max(id) FROM versions WHERE item_id=?)),"
-            " index_state=? WHERE id=?", (item_id, latest, item_id, index_state, item_id))
-        self._set_status(item_id)
+            "UPDATE items SET version_count=?, latest_version=coalesce(?, latest_version, ?),"
+            " index_state=?, status = CASE WHEN removed_job IS NOT NULL THEN 'removed'"
+            " WHEN ? > 1 THEN 'edited' ELSE 'live' END WHERE id=?",
+            (versions, current, added, index_state, versions, item_id))
 
     def _set_status(self, item_id: int) -> None:
         self.db.execute(
@@ -298,6 +303,7 @@ class JobWriter:
              manifest.get("started"), manifest.get("finished"), manifest.get("operator"),
              (manifest.get("tool") or {}).get("version"), manifest_path,
              len(manifest.get("gaps", []))))
+        apply_overrides(self.db, self.config, self.catalog.path.parent)
         self.db.execute("COMMIT")
         self._open = False
         return self.counts

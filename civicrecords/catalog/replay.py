@@ -18,13 +18,17 @@ from warcio.archiveiterator import ArchiveIterator
 
 from civicrecords.catalog import Catalog
 from civicrecords.catalog.apply import JobCounts, JobWriter
+from civicrecords.catalog.disposal import apply_disposal_record
 from civicrecords.config import Config
+from civicrecords.integrity.disposal import RECORD_ROLE, disposed_files
 from civicrecords.integrity.manifest import chain_entries, load_manifest
 from civicrecords.model import ITEM_SCHEMA, SWEEP_SCHEMA, Gap, Item, Observation, RecordRef, Sweep
+from civicrecords.warcrecords import archive_file
 
 # Replayers for manifest file roles other than capture WARCs (e.g. imported archives)
 # register here: role -> function(writer, root, file entry).
-ROLE_REPLAYERS: dict[str, Callable[[JobWriter, Path, dict[str, Any]], None]] = {}
+ROLE_REPLAYERS: dict[str, Callable[[JobWriter, Path, dict[str, Any]], None]] = {
+    RECORD_ROLE: apply_disposal_record}
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ def read_records(root: Path, relative: str, *, bodies_for: tuple[str, ...] = ("m
                  ) -> Iterator[WarcRecord]:
     """Every record of a WARC file under ``root``, with its compressed offset and length.
     Bodies are read only for the record types in ``bodies_for``."""
-    with open(root / relative, "rb") as handle:
+    with archive_file(root, relative) as handle:
         iterator = ArchiveIterator(handle, no_record_parse=True)
         for record in iterator:
             headers = dict(record.rec_headers.headers)
@@ -90,9 +94,12 @@ def replay_job(catalog: Catalog, config: Config, root: Path, manifest: dict[str,
                manifest_rel: str) -> JobCounts:
     """Apply one committed job to the catalog from its files (one transaction)."""
     writer = JobWriter(catalog, config, manifest["job_id"], kind=manifest.get("kind", "capture"))
+    gone = disposed_files(root)
     try:
         for entry in manifest.get("files", []):
             role = entry.get("role", "warc")
+            if role == "warc" and entry["path"] in gone:
+                continue  # deleted by a disposal: every item it held was disposed
             if role == "warc":
                 apply_warc(writer, root, entry["path"])
             elif role in ROLE_REPLAYERS:

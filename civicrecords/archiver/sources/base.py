@@ -51,6 +51,12 @@ class Session(Protocol):
         404/410 for a page that was taken down) are returned, not gaps."""
         ...
 
+    def prefetch(self, urls: list[str], *, headers: dict[str, str] | None = None) -> None:
+        """Hint that ``get_json`` will soon be called for ``urls`` (same headers): they are
+        fetched in the background meanwhile. Purely an optimization; order of records and
+        every guarantee of ``get_json`` stay the same."""
+        ...
+
     def get_media(self, url: str, *, scope: str) -> Exchange | None:
         """Stream a media file into the WARC (size-capped); None and a gap on failure."""
         ...

@@ -189,14 +189,18 @@ class MastodonSource:
             if page is None:
                 complete = False
                 break
+            threads = {str(s["id"]) for s in page.data if not s.get("reblog") and (
+                session.full or str(s["id"]) not in known
+                or (s.get("created_at") or "") >= recheck_after)}
+            session.prefetch([self._context_url(sid) for sid in sorted(threads, reverse=True)],
+                             headers=headers)
             for status in page.data:
                 status_id = str(status["id"])
                 seen.append(status_id)
                 item = status_item(status, account_name=self.account.name, owner_id=owner_id,
                                    thread_id=status_id)
                 self._observe_with_media(session, item, page.exchange, TIMELINE, headers)
-                fresh = status_id not in known or (item.created_at or "") >= recheck_after
-                if not status.get("reblog") and (session.full or fresh):
+                if status_id in threads:
                     self._thread(session, status_id, item, owner_id, headers)
                 session.progress()
             if not session.full and page.data and all(str(s["id"]) in known
@@ -272,8 +276,7 @@ class MastodonSource:
         if post.edited_at:
             self._history(session, post, headers, TIMELINE)
         scope = thread_scope(status_id)
-        url = f"{self.base}/api/v1/statuses/{quote(status_id)}/context"
-        page = session.get_json(url, scope=scope, headers=headers)
+        page = session.get_json(self._context_url(status_id), scope=scope, headers=headers)
         if page is None:
             return
         seen: list[str] = []
@@ -287,6 +290,9 @@ class MastodonSource:
             if item.edited_at:
                 self._history(session, item, headers, scope)
         self._sweep(session, scope, seen, headers)
+
+    def _context_url(self, status_id: str) -> str:
+        return f"{self.base}/api/v1/statuses/{quote(status_id)}/context"
 
     def _history(self, session: Session, item: Item, headers: dict[str, str], scope: str) -> None:
         url = f"{self.base}/api/v1/statuses/{quote(item.platform_id)}/history"
@@ -307,8 +313,8 @@ class MastodonSource:
                 last = conversation.get("last_status")
                 if not last or str(last["id"]) in known:
                     continue  # incremental: no new message in this conversation
-                context_url = f"{self.base}/api/v1/statuses/{quote(str(last['id']))}/context"
-                context = session.get_json(context_url, scope=MESSAGES, headers=headers)
+                context = session.get_json(self._context_url(str(last["id"])), scope=MESSAGES,
+                                           headers=headers)
                 if context is None:
                     continue
                 statuses = [*context.data.get("ancestors", []), last,
