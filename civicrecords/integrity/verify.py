@@ -18,11 +18,15 @@ from typing import Any
 from civicrecords.errors import Problem, SigningKeyError
 from civicrecords.integrity import signing
 from civicrecords.integrity.audit import AUDIT_NAME
-from civicrecords.integrity.hashing import digest_file, sha256_bytes
+from civicrecords.integrity.disposal import disposed_files
+from civicrecords.integrity.hashing import FileDigests, digest_file, sha256_bytes
 from civicrecords.integrity.jsonlines import verify_chain
 from civicrecords.integrity.manifest import CHAIN_NAME, MANIFESTS, chain_entries, load_manifest
 
 Progress = Callable[[str, int], None]
+# Digests of a file whose local copy was pruned, from its stored copy (None: not stored).
+# Called with (archive path, fast); fast asks for the size only.
+RemoteDigests = Callable[[str, bool], FileDigests | None]
 
 
 @dataclass
@@ -87,14 +91,16 @@ def _check_manifest(root: Path, entry: dict[str, Any], previous: dict[str, Any] 
     return manifest
 
 
-def _check_file(root: Path, listed: dict[str, Any], fast: bool, report: VerifyReport) -> None:
+def _check_file(root: Path, listed: dict[str, Any], fast: bool, report: VerifyReport,
+                remote: RemoteDigests | None = None) -> None:
     relative = listed["path"]
     path = root / relative
-    if not path.exists():
+    stored = remote(relative, fast) if remote is not None and not path.exists() else None
+    if not path.exists() and stored is None:
         report.problems.append(Problem("missing", "file listed in a manifest is missing",
                                        path=relative))
         return
-    size = path.stat().st_size
+    size = stored.size if stored is not None else path.stat().st_size
     if size != listed["size"]:
         report.problems.append(Problem("size", "file size differs from the manifest",
                                        path=relative, expected=str(listed["size"]),
@@ -104,16 +110,18 @@ def _check_file(root: Path, listed: dict[str, Any], fast: bool, report: VerifyRe
     report.bytes += size
     if fast:
         return
-    actual = digest_file(path).sha256
+    actual = stored.sha256 if stored is not None else digest_file(path).sha256
     if actual != listed["sha256"]:
         report.problems.append(Problem("altered", "SHA-256 differs from the manifest",
                                        path=relative, expected=listed["sha256"], actual=actual))
 
 
 def verify_archive(root: Path, public_key_pem: bytes, *, fast: bool = False,
-                   progress: Progress | None = None) -> VerifyReport:
+                   progress: Progress | None = None,
+                   remote: RemoteDigests | None = None) -> VerifyReport:
     """Verify everything under ``root`` (see module docstring). Never raises for a damaged
-    archive: every finding is in the report."""
+    archive: every finding is in the report. Files deleted by a disposal are expected to be
+    absent; a file pruned after upload is checked through ``remote`` (its stored copy)."""
     report = VerifyReport()
     try:
         public = signing.load_public_key(public_key_pem)
@@ -130,6 +138,7 @@ def verify_archive(root: Path, public_key_pem: bytes, *, fast: bool = False,
     listed: set[str] = set()
     chained: set[str] = set()
     previous: dict[str, Any] | None = None
+    gone = disposed_files(root)
     for entry in entries:
         chained.add(entry["manifest"])
         manifest = _check_manifest(root, entry, previous, public, report)
@@ -139,7 +148,10 @@ def verify_archive(root: Path, public_key_pem: bytes, *, fast: bool = False,
             continue
         for item in manifest.get("files", []):
             listed.add(item["path"])
-            _check_file(root, item, fast, report)
+            if item["path"] in gone and not (root / item["path"]).exists():
+                report.notes.append(f"{item['path']}: disposed under the retention schedule")
+                continue
+            _check_file(root, item, fast, report, remote)
             if progress:
                 progress(item["path"], int(item.get("size", 0)))
     manifests_dir = root / MANIFESTS
