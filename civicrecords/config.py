@@ -109,6 +109,9 @@ class AccountConfig:
     capture_interval_hours: int = 24
     full_sweep_hours: int = 168
     plc_directory: str = "https://plc.directory"  # bluesky: where did:plc documents live
+    # x: the app's API access tier; decides how replies are found (basic: recent search, the
+    # last 7 days; pro/enterprise: full-archive search; free: no reading at all)
+    access_tier: Literal["free", "basic", "pro", "enterprise"] = "basic"
 
     def validate(self) -> None:
         if not _NAME.match(self.name):
