@@ -134,10 +134,24 @@ class AccountConfig:
 
 @dataclass(frozen=True)
 class SearchSection:
-    """Search backend selection and indexing memory."""
+    """Search backend selection, indexing memory, and what one query may cost."""
 
     backend: Literal["whoosh", "tantivy"] = "whoosh"
     index_memory_mb: int = 96
+    max_query_chars: int = 1000
+    max_query_terms: int = 64
+    max_query_depth: int = 8
+    max_wildcards: int = 4
+    max_leading_wildcards: int = 1
+    wildcard_min_chars: int = 2
+
+    def validate(self) -> None:
+        for name in ("index_memory_mb", "max_query_chars", "max_query_terms", "max_query_depth",
+                     "max_wildcards", "wildcard_min_chars"):
+            if getattr(self, name) < 1:
+                raise Invalid(name, "must be at least 1")
+        if self.max_leading_wildcards < 0:
+            raise Invalid("max_leading_wildcards", "must be 0 or more")
 
 
 @dataclass(frozen=True)
