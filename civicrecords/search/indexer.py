@@ -41,7 +41,13 @@ def documents_for(catalog: Catalog, items: list[ItemRow]) -> Iterator[IndexDocum
 
 def index_pending(catalog: Catalog, backend: SearchBackend,
                   progress: Callable[[int], None] | None = None) -> int:
-    """Index every item the catalog marks as pending; return how many items were indexed."""
+    """Index every item the catalog marks as pending; return how many items were indexed.
+
+    An empty index (deleted, or replaced because it was built by another version) while the
+    catalog says items are indexed is refilled from scratch."""
+    if backend.count() == 0 and catalog.execute(
+            "SELECT 1 FROM items WHERE index_state = 0 LIMIT 1").fetchone():
+        catalog.execute("UPDATE items SET index_state=1")
     done = 0
     while True:
         items = list(catalog.iter_items("index_state != 0", limit=BATCH))

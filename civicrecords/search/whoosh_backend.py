@@ -1,9 +1,10 @@
 """The default search backend: a Whoosh index under ``<archive>/index/whoosh``.
 
-English stemming with case and accent folding on ``text``/``title``; exact terms for
-account, platform, kind, status, classification; coarse date terms (see ``dates``) instead of
-DateRange. The index holds pickles: it is only ever opened from our own archive directory and
-never shipped in a bundle.
+Fields hold the terms ``fields.index_fields`` derives (already folded and stemmed), split on
+spaces; queries arrive as ``query_plan`` trees and are translated node by node. Dates filter
+through coarse ``created_y/m/d`` terms, never DateRange (~100 ms a query at 100,000
+documents). The index holds pickles: it is only ever opened from our own archive directory
+(and deleted, not opened, when its version marker does not match) and never shipped.
 """
 
 from __future__ import annotations
@@ -15,63 +16,95 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh import sorting
+from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
-from whoosh.qparser import MultifieldParser
-from whoosh.support.charset import accent_map
+from whoosh.index import LockError
 
-from civicrecords.errors import QueryError
+from civicrecords.errors import ArchiveLockedError
 from civicrecords.search.backend import Hit, IndexDocument, SearchPage, SearchQuery
-from civicrecords.search.dates import date_terms, day_key, month_key, year_key
+from civicrecords.search.dates import date_terms
+from civicrecords.search.fields import (
+    DATE_FIELDS,
+    FACETS,
+    KEYWORD_FIELDS,
+    SORT_FIELD,
+    ensure_current,
+    facet_label,
+    index_fields,
+    order_facets,
+)
+from civicrecords.search.query_nodes import (
+    And,
+    DateSpan,
+    Every,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Term,
+    Wildcard,
+)
+from civicrecords.search.query_parser import QueryLimits
+from civicrecords.search.query_plan import compile_search
 
-MAX_QUERY_LENGTH = 1000
-FILTER_FIELDS = {"account": "accounts", "platform": "platforms", "kind": "kinds",
-                 "status": "statuses"}
+_SORTABLE = set(FACETS.values())
 
 
 def _schema() -> Schema:
-    words = StemmingAnalyzer() | CharsetFilter(accent_map)
-    names = RegexTokenizer(r"[\w.@'-]+") | LowercaseFilter() | CharsetFilter(accent_map)
-    return Schema(
-        doc_id=ID(unique=True, stored=True),
-        item_id=ID(stored=True),
-        version_id=ID(stored=True),
-        latest=ID,
-        text=TEXT(analyzer=words),
-        title=TEXT(analyzer=words),
-        author=TEXT(analyzer=names),
-        account=ID,
-        platform=ID,
-        kind=ID,
-        status=ID,
-        classification=ID,
-        edited=ID,
-        tag=KEYWORD(lowercase=True, commas=True),
-        url=ID,
-        thread=ID,
-        created_y=ID,
-        created_m=ID,
-        created_d=ID,
-        created_ts=NUMERIC(bits=64, sortable=True, signed=True),
-    )
+    spaces = SpaceSeparatedTokenizer()
+    fields: dict[str, Any] = {
+        "item_id": ID(stored=True), "version_id": ID(stored=True),
+        "text": TEXT(analyzer=spaces, phrase=True), "title": TEXT(analyzer=spaces, phrase=True),
+        "words": TEXT(analyzer=spaces, phrase=False),
+        "author": TEXT(analyzer=spaces, phrase=True), "url": TEXT(analyzer=spaces, phrase=True),
+        "tag": KEYWORD(scorable=True), "scope": KEYWORD,
+        SORT_FIELD: NUMERIC(bits=64, signed=True, sortable=True),
+    }
+    for name in (*KEYWORD_FIELDS, *DATE_FIELDS):
+        fields[name] = ID(sortable=name in _SORTABLE)
+    return Schema(**fields)
 
 
 def to_fields(doc: IndexDocument) -> dict[str, Any]:
     """A document as Whoosh field values."""
+    values = index_fields(doc)
     fields: dict[str, Any] = {
-        "doc_id": f"{doc.item_id}:{doc.version_id}", "item_id": str(doc.item_id),
-        "version_id": str(doc.version_id), "latest": "1" if doc.latest else "0",
-        "text": doc.text, "title": doc.title,
-        "author": f"{doc.author} {doc.author_name}".strip(), "account": doc.account,
-        "platform": doc.platform, "kind": doc.kind, "status": doc.status,
-        "classification": doc.classification, "edited": "1" if doc.edited else "0",
-        "tag": ",".join(doc.tags), "url": doc.url, "thread": doc.thread,
-        "created_ts": int(doc.created.timestamp()) if doc.created else 0,
+        "item_id": str(values.item_id), "version_id": str(values.version_id),
+        "text": values.text, "title": values.title, "words": values.words,
+        "author": values.author, "url": values.url, "tag": " ".join(values.tags),
+        "scope": " ".join(values.scopes), SORT_FIELD: values.sort_key,
+        **values.keywords, **values.dates,
     }
-    if doc.created is not None:
-        day = doc.created.date()
-        fields.update(created_y=year_key(day), created_m=month_key(day), created_d=day_key(day))
-    return fields
+    return {k: v for k, v in fields.items() if v != ""}
+
+
+def translate(node: Node) -> Any:
+    """The Whoosh query for a normalized tree (see ``query_nodes``)."""
+    if isinstance(node, Term):
+        return wq.Term(node.field, node.value)
+    if isinstance(node, Phrase):
+        if not node.slop:
+            return wq.Phrase(node.field, list(node.values), slop=1)
+        forward = wq.Phrase(node.field, list(node.values), slop=node.slop + 1)
+        if node.slop < 2:
+            return forward
+        backward = wq.Phrase(node.field, list(reversed(node.values)), slop=node.slop - 1)
+        return wq.Or([forward, backward])
+    if isinstance(node, Wildcard):
+        if node.pattern.endswith("*") and not any(c in node.pattern[:-1] for c in "*?"):
+            return wq.Prefix(node.field, node.pattern[:-1])
+        return wq.Wildcard(node.field, node.pattern)
+    if isinstance(node, DateSpan):
+        return wq.Or([wq.Term(f, v) for f, v in date_terms(node.since, node.until)])
+    if isinstance(node, And):
+        return wq.And([translate(c) for c in node.children])
+    if isinstance(node, Or):
+        return wq.Or([translate(c) for c in node.children])
+    if isinstance(node, Not):
+        return wq.Not(translate(node.child))
+    assert isinstance(node, Every)
+    return wq.Every()
 
 
 class WhooshBackend:
@@ -79,14 +112,16 @@ class WhooshBackend:
 
     name = "whoosh"
 
-    def __init__(self, directory: Path, *, memory_mb: int = 96) -> None:
+    def __init__(self, directory: Path, *, memory_mb: int = 96,
+                 limits: QueryLimits | None = None) -> None:
         self.directory = directory
         self.memory_mb = memory_mb
+        self.limits = limits or QueryLimits()
         self._index: Any = None
 
     def _open(self) -> Any:
         if self._index is None:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            ensure_current(self.directory, self.name)
             if whoosh_index.exists_in(str(self.directory)):
                 self._index = whoosh_index.open_dir(str(self.directory))
             else:
@@ -97,7 +132,11 @@ class WhooshBackend:
             ) -> int:
         """See ``SearchBackend.add``."""
         index = self._open()
-        writer = index.writer(limitmb=self.memory_mb, timeout=60.0)
+        try:
+            writer = index.writer(limitmb=self.memory_mb, timeout=60.0)
+        except LockError:
+            raise ArchiveLockedError(f"search index {self.directory} is being updated by "
+                                     "another process; try again when it finishes") from None
         count = 0
         try:
             for item_id in replace_items:
@@ -127,49 +166,31 @@ class WhooshBackend:
             self._index.close()
             self._index = None
 
-    # ----- searching -----------------------------------------------------------------------
-    def parse(self, text: str) -> Any:
-        """The Whoosh query for the user's text (``QueryError`` when it is unusable)."""
-        text = text.strip()
-        if len(text) > MAX_QUERY_LENGTH:
-            raise QueryError(f"query is {len(text)} characters; the limit is {MAX_QUERY_LENGTH}")
-        if text in ("", "*"):
-            return wq.Every()
-        parser = MultifieldParser(["text", "title"], schema=self._open().schema)
-        try:
-            return parser.parse(text)
-        except Exception as exc:  # Whoosh raises assorted exception types on bad input
-            raise QueryError(f"cannot parse query {text!r}: {exc}") from None
-
-    def filters(self, query: SearchQuery) -> list[Any]:
-        """Term filters for everything in ``query`` except its text."""
-        out: list[Any] = []
-        if not query.all_versions:
-            out.append(wq.Term("latest", "1"))
-        if query.public_only:
-            out.append(wq.Term("classification", "public"))
-        for field, attribute in FILTER_FIELDS.items():
-            values = getattr(query, attribute)
-            if values:
-                out.append(wq.Or([wq.Term(field, v) for v in values]))
-        if query.edited is not None:
-            out.append(wq.Term("edited", "1" if query.edited else "0"))
-        if query.since or query.until:
-            out.append(wq.Or([wq.Term(f, v) for f, v in date_terms(query.since, query.until)]))
-        return out
-
     def search(self, query: SearchQuery) -> SearchPage:
         """See ``SearchBackend.search``."""
-        parsed = self.parse(query.text)
-        filters = self.filters(query)
-        combined = wq.And([parsed, *filters]) if filters else parsed
-        wanted = query.offset + query.limit
+        plan = compile_search(query, self.limits)
+        combined = translate(plan.node)
+        wanted = max(query.offset + query.limit, 1)
+        kwargs: dict[str, Any] = {"limit": wanted, "optimize": False}
+        if plan.by_date:
+            kwargs.update(sortedby=SORT_FIELD, reverse=plan.newest_first)
+        if query.facets:
+            kwargs.update(groupedby={name: sorting.FieldFacet(field)
+                                     for name, field in FACETS.items()},
+                          maptype=sorting.Count)
         with self._open().searcher() as searcher:
-            kwargs: dict[str, Any] = {"limit": max(wanted, 1)}
-            if query.sort != "relevance" or isinstance(parsed, wq.Every):
-                kwargs["sortedby"] = "created_ts"
-                kwargs["reverse"] = query.sort != "oldest"
             results = searcher.search(combined, **kwargs)
             hits = [Hit(int(r["item_id"]), int(r["version_id"]), float(r.score or 0.0))
                     for r in results[query.offset:wanted]]
-            return SearchPage(hits=hits, total=len(results))
+            facets: dict[str, dict[str, int]] = {}
+            if query.facets:
+                for name in FACETS:
+                    counts = results.groups(name)
+                    facets[name] = {facet_label(name, _text(k)): int(v)
+                                    for k, v in counts.items() if k not in (None, b"", "")}
+            return SearchPage(hits=hits, total=len(results), facets=order_facets(facets))
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
