@@ -15,9 +15,10 @@ from civicrecords.archiver.job import CaptureResult, run_capture
 from civicrecords.catalog import Catalog
 from civicrecords.catalog.replay import catch_up
 from civicrecords.cli.context import CliContext
+from civicrecords.cli.storage_commands import report_upload, upload_now
 from civicrecords.discovery.holds import hold_summary
-from civicrecords.errors import ExitStatus
-from civicrecords.integrity.verify import verify_archive
+from civicrecords.errors import CivicRecordsError, ExitStatus, UsageError
+from civicrecords.integrity.verify import VerifyReport, verify_archive
 from civicrecords.search.indexer import index_pending, reset_index
 from civicrecords.search.service import open_backend
 
@@ -91,6 +92,19 @@ def capture(
     with Catalog(archive.catalog_path) as catalog:
         indexed = index_archive(context, archive, catalog)
     _report_capture(context, result, indexed, as_json)
+    storage = archive.config.storage
+    if storage.enabled and storage.upload_after_capture:
+        try:  # the capture itself succeeded: its exit status stands; status shows the backlog
+            stored, holds = upload_now(archive)
+        except CivicRecordsError as exc:
+            context.error_line(f"upload to the bucket failed: {exc.message}; run "
+                               "'civicrecords storage upload'")
+        else:
+            if not as_json:
+                report_upload(context, stored, holds)
+            elif stored.problems:
+                context.error_line(f"upload left {len(stored.problems)} problem(s); run "
+                                   "'civicrecords storage upload'")
     return int(ExitStatus.PARTIAL if result.gaps else ExitStatus.OK)
 
 
@@ -114,16 +128,20 @@ def _report_capture(context: CliContext, result: CaptureResult, indexed: int,
 def verify(
     ctx: typer.Context,
     fast: bool = typer.Option(False, "--fast", help="Check presence and sizes only."),
+    remote: bool = typer.Option(False, "--remote", help="Also check every object in the "
+                                "bucket: presence, size and SHA-256 against the manifests; "
+                                "missing, extra and altered objects."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> int:
     """Re-hash every WARC and manifest, check signatures, the chain and the audit log;
     list the active legal holds and how many items they hold.
 
-    Exit status 0 only when everything is intact; 3 (INTEGRITY) otherwise, naming each file.
+    Files pruned after upload are checked from their stored copy. Exit status 0 only when
+    everything is intact; 3 (INTEGRITY) otherwise, naming each file.
     """
     context: CliContext = ctx.obj
     archive = context.open_archive()
-    report = verify_archive(archive.root, archive.public_key_pem(), fast=fast)
+    report = verify_with_storage(archive, fast=fast, remote=remote)
     with Catalog(archive.catalog_path) as catalog:
         holds = hold_summary(archive, catalog)
     if as_json:
@@ -144,6 +162,33 @@ def verify(
                           f"{': ' + matters if matters else ''}; {holds['held_items']} item(s) "
                           "held", markup=False)
     return int(ExitStatus.OK if report.ok else ExitStatus.INTEGRITY)
+
+
+def verify_with_storage(archive: Archive, *, fast: bool, remote: bool) -> VerifyReport:
+    """Local verification (pruned files checked from the bucket) plus, with ``remote``, the
+    bucket against the manifests."""
+    if not archive.config.storage.enabled:
+        if remote:
+            raise UsageError("--remote: no object store configured ([storage] in "
+                             "civicrecords.toml)")
+        return verify_archive(archive.root, archive.public_key_pem(), fast=fast)
+    from civicrecords.storage.reads import remember, remote_digests
+    from civicrecords.storage.remote_verify import verify_remote
+    from civicrecords.storage.upload import open_bucket
+
+    bucket = open_bucket(archive)
+    remember(archive.root, bucket)
+    report = verify_archive(archive.root, archive.public_key_pem(), fast=fast,
+                            remote=lambda path, size_only: remote_digests(archive.root, path,
+                                                                          size_only))
+    if remote:
+        found = verify_remote(archive, bucket, fast=fast,
+                              threads=archive.config.storage.upload_threads)
+        report.problems.extend(found.problems)
+        report.notes.extend(found.notes)
+        report.notes.append(f"bucket: {found.files} object(s), {found.bytes:,} bytes match "
+                            "the manifests")
+    return report
 
 
 def rebuild(ctx: typer.Context) -> None:

@@ -19,9 +19,11 @@ from civicrecords.cli import (
     bundle_commands,
     demo_commands,
     hold_commands,
+    inventory_commands,
     monitor_commands,
     request_commands,
     search_commands,
+    storage_commands,
 )
 from civicrecords.cli.context import CliContext
 from civicrecords.environment import Environment
@@ -67,10 +69,12 @@ def main(
 archive_commands.register(app)
 search_commands.register(app)
 request_commands.register(app)
+inventory_commands.register(app)
 hold_commands.register(app)
 bundle_commands.register(app)
 demo_commands.register(app)
 monitor_commands.register(app)
+storage_commands.register(app)
 
 
 def run(argv: list[str] | None = None, env: Environment | None = None) -> int:

@@ -146,8 +146,9 @@ def _variable(env: Environment, *names: str) -> str | None:
 
 
 def connect(storage: StorageSection, env: Environment, *, bucket: str | None = None,
-            prefix: str | None = None) -> Bucket:
-    """A ``Bucket`` for ``[storage]`` (or the given bucket/prefix, as ``restore`` uses).
+            prefix: str | None = None, addressing_style: str | None = None) -> Bucket:
+    """A ``Bucket`` for ``[storage]`` (or the given bucket, prefix and addressing style
+    — ``path``, ``virtual`` or ``auto`` — as ``restore`` uses).
 
     Raises ``UsageError`` when no bucket is known.
     """
@@ -155,7 +156,7 @@ def connect(storage: StorageSection, env: Environment, *, bucket: str | None = N
     if not name:
         raise UsageError("no bucket configured: set [storage] kind = \"s3\" and bucket")
     options = BotoConfig(
-        s3={"addressing_style": storage.addressing_style},
+        s3={"addressing_style": addressing_style or storage.addressing_style},
         request_checksum_calculation=storage.request_checksum_calculation,
         response_checksum_validation=storage.response_checksum_validation,
         retries={"max_attempts": 5, "mode": "standard"},
