@@ -42,6 +42,7 @@ from civicrecords.archiver.sample.model import STATES, State
 from civicrecords.archiver.sample.routing import Platform, Request, Response, Route, Router
 from civicrecords.archiver.sample.transport import Encoding, Exchange, HttpServer
 from civicrecords.archiver.sample.world import World
+from civicrecords.archiver.sample.x import XPlatform
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _TRANSPORT_FAULTS = ("reset", "reset_headers", "truncate")
@@ -104,6 +105,8 @@ class SamplePlatform:
         self.router.register(_Admin(self))
         self.mastodon = MastodonPlatform()
         self.register(self.mastodon)
+        self.x = XPlatform(app_tokens=(f"{token}-app",))
+        self.register(self.x)
         self._state: State = "initial"
         self.set_state(state)
         self._server: HttpServer | None = None

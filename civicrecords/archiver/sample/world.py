@@ -227,6 +227,36 @@ class World:
         item = self.item(status_id, state)
         return () if item is None else item.versions
 
+    def revision_id(self, item: Item, version: Version) -> str:
+        """The id a platform that gives every edit its own id (X) shows for ``version`` of
+        ``item``: the item's own id for its first version; otherwise a distinct id that
+        increases with the version's time, never equals any item's id, and decodes back
+        with ``revision_of``."""
+        if version is item.versions[0]:
+            return item.id
+        second = int(version.created_at.timestamp())
+        return str(self._status_ids.encode(second, item.thread * SLOTS + item.slot))
+
+    def revision_of(self, value: str, state: State = "initial") -> tuple[Item, int] | None:
+        """(item, version index) for an id made by ``revision_id`` — the item's own id gives
+        index 0 — or None when no existing item in ``state`` has that revision."""
+        item = self.item(value, state)
+        if item is not None:
+            return item, 0
+        number = parse_id(value)
+        if number is None:
+            return None
+        _second, ref = self._status_ids.decode(number)
+        t, slot = divmod(ref, SLOTS)
+        if t >= self.structure.total or slot >= self._slot_count(t) \
+                or not self.exists(t, slot, state):
+            return None
+        item = self.item_at(t, slot, state)
+        for index, version in enumerate(item.versions[1:], start=1):
+            if self.revision_id(item, version) == value:
+                return item, index
+        return None
+
     def children(self, t: int, slot: int, state: State) -> list[int]:
         """Existing direct replies to ``slot`` of thread ``t``, oldest first."""
         if self.structure.is_post_thread(t):

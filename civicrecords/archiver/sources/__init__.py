@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from civicrecords.archiver.sources.base import Source
 from civicrecords.archiver.sources.mastodon import MastodonSource
+from civicrecords.archiver.sources.x import XSource
 from civicrecords.config import AccountConfig
 from civicrecords.errors import ConfigError
 
 SOURCES: dict[str, type] = {
     MastodonSource.platform: MastodonSource,
+    XSource.platform: XSource,
 }
 
 
