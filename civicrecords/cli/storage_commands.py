@@ -289,6 +289,7 @@ def dispose_command(
         remember(archive.root, bucket)
         result.bucket_deleted, result.bucket_pending = delete_from_bucket(
             archive, bucket, bypass_governance=bypass_governance)
+        upload_now(archive)  # the disposal record and certificate go off-site at once
     data: dict[str, Any] = {**result.to_dict(), "held": len(plan.held),
                             "blocked": len(plan.blocked)}
     if as_json:
