@@ -1,11 +1,15 @@
 """Export bundles for public and data-subject requests.
 
-``export_bundle`` gathers the request's items from the catalog, decides every PII candidate
-(refusing while any is undecided unless told what to do with them), withholds items the
-requester may not see, redacts text, strips EXIF/GPS from images, renders an offline
-``index.html`` and a page per item, writes ``items.jsonl`` and ``redactions.csv`` (never the
-redacted text), and seals it all as a signed BagIt bag. It is built in a staging directory
-and renamed into place, so a failed export leaves nothing half-written.
+``export_bundle`` decides the response with ``prepare`` (items withheld under the request
+kind's policy, every PII candidate redacted or released, media looked at — refusing while
+anything is undecided unless told what to do with it), redacts text, strips EXIF/GPS from
+images, renders an offline ``index.html``, a page per item and the response letter (HTML and
+PDF, with the fee), writes ``items.jsonl`` and ``redactions.csv`` (never the redacted text),
+and seals it all as a signed BagIt bag. It is built in a staging directory and renamed into
+place, so a failed export leaves nothing half-written.
+
+``ExportPolicy``, ``public_policy`` and ``ordered_items`` are re-exported here for callers
+that build their own exports on the same rules.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,20 +29,23 @@ from PIL import Image, UnidentifiedImageError
 from civicrecords import __version__
 from civicrecords.archive import Archive
 from civicrecords.bag import finish_bag, staging_dir
-from civicrecords.catalog import Catalog, ItemRow, VersionRow
+from civicrecords.catalog import Catalog, VersionRow
+from civicrecords.config import Config
 from civicrecords.environment import utc_iso
-from civicrecords.errors import ConfigError, RefusedError
+from civicrecords.errors import ConfigError
 from civicrecords.integrity.signing import fingerprint
 from civicrecords.model import RecordRef
 from civicrecords.render import ItemView, MediaView, VersionView, render
-from civicrecords.requests import redact
-from civicrecords.requests.review import (
-    Decision,
-    Ledger,
-    PiiCandidate,
-    candidates_for,
-    item_key,
+from civicrecords.requests import charges, redact
+from civicrecords.requests.letter import compose, letter_files
+from civicrecords.requests.policy import (
+    ExportPolicy,
+    policy_for,
+    public_policy,
+    require_verified,
 )
+from civicrecords.requests.prepare import Prepared, ordered_items, prepare
+from civicrecords.requests.review import Ledger
 from civicrecords.requests.store import Request, RequestStore
 from civicrecords.warcrecords import copy_payload
 
@@ -47,9 +53,19 @@ IMAGE_FORMATS = {"image/jpeg": ("JPEG", ".jpg"), "image/png": ("PNG", ".png"),
                  "image/gif": ("GIF", ".gif"), "image/webp": ("WEBP", ".webp")}
 EXTENSIONS = {"video/mp4": ".mp4", "video/webm": ".webm", "audio/mpeg": ".mp3",
               "application/pdf": ".pdf"}
-KIND_LABELS = {"public": "public data request, Minn. Stat. § 13.03",
-               "subject": "data subject request, Minn. Stat. § 13.04",
-               "discovery": "discovery"}
+EXTRA_LABELS = {"letter.html": "response letter", "letter.pdf": "response letter (PDF)"}
+
+__all__ = ["ExportPolicy", "ExportResult", "export_bundle", "kind_label", "ordered_items",
+           "public_policy"]
+
+
+def kind_label(config: Config, kind: str) -> str:
+    """How a request kind is named on bundles, with its statute from the config."""
+    if kind == "public":
+        return f"public data request, {config.requests.public_basis}"
+    if kind == "subject":
+        return f"data subject request, {config.requests.subject_basis}"
+    return kind
 
 
 @dataclass
@@ -68,55 +84,6 @@ class ExportResult:
         return {"path": str(self.path), "items": self.items, "withheld": self.withheld,
                 "redactions": self.redactions, "files": self.files,
                 "tagmanifest_sha256": self.tagmanifest_sha256, "bases": self.bases}
-
-
-@dataclass
-class ExportPolicy:
-    """Who may see what in this export. ``withhold`` returns a basis to withhold a whole
-    item (None to include it); ``release`` exempts a candidate from redaction."""
-
-    withhold: Callable[[ItemRow], str | None]
-    release: Callable[[PiiCandidate], bool] | None = None
-
-
-def public_policy(decisions: dict[str, Decision]) -> ExportPolicy:
-    """Public requesters get public data only: not-public items are withheld under their
-    classification's basis; a clerk's item decision overrides either way."""
-
-    def withhold(item: ItemRow) -> str | None:
-        decision = decisions.get(item_key(item.ref))
-        if decision is not None:
-            return decision.basis if decision.action == "withhold" else None
-        if not item.is_public:
-            return item.legal_basis or "not public data"
-        return None
-
-    return ExportPolicy(withhold=withhold)
-
-
-def ordered_items(catalog: Catalog, refs: list[str]) -> list[tuple[ItemRow, int]]:
-    """The request's items in conversation order (posts, then each thread by time) with
-    their depth under the root."""
-    rows = [catalog.find(ref) for ref in refs]
-    by_id = {(r.platform, r.account, r.platform_id): r for r in rows}
-
-    def depth(row: ItemRow) -> int:
-        level, current, guard = 0, row, 0
-        while current.parent_id and guard < 50:
-            parent = by_id.get((current.platform, current.account, current.parent_id))
-            if parent is None:
-                break
-            level, current, guard = level + 1, parent, guard + 1
-        return level
-
-    def sort_key(row: ItemRow) -> tuple[str, str, str, int, str]:
-        root = row.thread_id or row.platform_id
-        root_row = by_id.get((row.platform, row.account, root))
-        root_time = (root_row.created_at if root_row else row.created_at) or ""
-        return (root_time, root, "0" if row.platform_id == root else "1", 0,
-                (row.created_at or "") + row.platform_id)
-
-    return [(row, depth(row)) for row in sorted(rows, key=sort_key)]
 
 
 def _strip_image(source: io.BytesIO, content_type: str) -> bytes | None:
@@ -167,15 +134,17 @@ def _media_file(archive: Archive, catalog: Catalog, version: VersionRow, target_
                      alt=version.item().text)
 
 
-def _views(archive: Archive, catalog: Catalog, request: Request, policy: ExportPolicy,
-           plan: redact.Plan, data_dir: Path) -> list[tuple[ItemView, dict[str, Any]]]:
+def _views(archive: Archive, catalog: Catalog, prepared: Prepared, data_dir: Path
+           ) -> list[tuple[ItemView, dict[str, Any]]]:
     """Every item as a view (for HTML) and a record (for items.jsonl), redacted."""
     placeholder = archive.config.redaction.placeholder
+    plan = prepared.plan
     out: list[tuple[ItemView, dict[str, Any]]] = []
-    rows = ordered_items(catalog, request.items)
+    rows = prepared.rows
     versions = catalog.versions_of(row.id for row, _ in rows)
     for number, (row, depth) in enumerate(rows, start=1):
-        withheld = policy.withhold(row)
+        held = prepared.withheld.get(row.ref)
+        withheld = held.basis if held else None
         view = ItemView(
             ref=row.ref, number=number, platform=row.platform, account=row.account,
             kind=row.kind, author=row.author or "", author_name=row.author_name or "",
@@ -193,7 +162,7 @@ def _views(archive: Archive, catalog: Catalog, request: Request, policy: ExportP
             continue
         record.update(ref=row.ref, item_id=row.platform_id, author=row.author,
                       author_name=row.author_name, url=row.url, parent_id=row.parent_id,
-                      thread_id=row.thread_id, versions=[])
+                      thread_id=row.thread_id, classification=row.classification, versions=[])
         for index, version in enumerate(versions[row.id], start=1):
             data = version.item()
             text = redact.apply(data.text, plan.spans.get((row.ref, version.id, "text"), []),
@@ -225,77 +194,76 @@ def export_bundle(archive: Archive, request: Request, out: Path, *,
                   extra_files: dict[str, bytes] | None = None) -> ExportResult:
     """Build the request's bundle at ``out`` (must not exist or be empty); see module doc.
 
-    Raises ``RefusedError`` listing the count of undecided candidates when ``unreviewed`` is
-    None, ``ConfigError`` when ``out`` is unusable.
+    The policy defaults to the request kind's (``policy.policy_for``); the response letter
+    (HTML and PDF, with the fee) is always included. Raises ``RefusedError`` while PII
+    candidates or media are undecided and ``unreviewed`` is None (and for a data subject
+    request whose identity is unverified), ``ConfigError`` when ``out`` is unusable.
     """
     out = out.expanduser().resolve()
     if out.exists() and any(out.iterdir()):
         raise ConfigError(f"{out}: already exists and is not empty")
-    if not request.items:
-        raise RefusedError(f"request {request.id} has no items; add some with 'request add'")
+    require_verified(request)
     store = RequestStore(archive)
-    ledger = Ledger(store.path(request.id))
-    decisions = ledger.latest()
-    policy = policy or public_policy(decisions)
+    history = Ledger(store.path(request.id)).entries()
+    decisions = {decision.key: decision for decision in history}
+    created = archive.env.now()
     with Catalog(archive.catalog_path) as catalog:
-        rows = [catalog.find(ref) for ref in request.items]
-        included = [row for row in rows if policy.withhold(row) is None]
-        candidates = candidates_for(catalog, included, archive.config)
-        plan = redact.plan(candidates, decisions, archive.config, unreviewed=unreviewed,
-                           release=policy.release)
-        if plan.undecided:
-            by_category = Counter(c.category for c in plan.undecided)
-            detail = ", ".join(f"{n} {c}" for c, n in sorted(by_category.items()))
-            raise RefusedError(
-                f"{len(plan.undecided)} PII candidate(s) await review ({detail}); review them "
-                f"with 'civicrecords request review {request.id}' or pass --unreviewed "
-                "redact|release")
+        policy = policy or policy_for(request, decisions, catalog, archive.config)
+        prepared = prepare(catalog, archive.config, request, policy, decisions,
+                           unreviewed=unreviewed)
+        fee = charges.statement(archive.config, request, prepared)
+        files = {**letter_files(compose(archive, request, prepared, fee, created)),
+                 **(extra_files or {})}
         if out.exists():
             out.rmdir()
         staging = staging_dir(out)
         try:
-            data_dir = staging / "data"
-            views = _views(archive, catalog, request, policy, plan, data_dir)
+            views = _views(archive, catalog, prepared, staging / "data")
         except BaseException:
             _remove_tree(staging)
             raise
     try:
-        result = _write_bundle(archive, request, staging, views, plan, extra_files or {})
+        result = _write_bundle(archive, request, staging, views, prepared, files, created)
         os.replace(staging, out)
     except BaseException:
         _remove_tree(staging)
         raise
     result.path = out
-    request.exports.append({"path": str(out), "at": utc_iso(archive.env.now()),
+    request.exports.append({"path": str(out), "at": utc_iso(created),
                             "by": archive.env.operator_name,
                             "tagmanifest_sha256": result.tagmanifest_sha256,
                             "items": result.items, "withheld": result.withheld,
-                            "redactions": result.redactions, "unreviewed": unreviewed})
+                            "redactions": result.redactions, "unreviewed": unreviewed,
+                            "fee_total": str(fee.statement.total), "delivery": fee.delivery,
+                            "released_to_requester": len(prepared.plan.released_to_requester),
+                            "request_items": len(request.items), "decisions": len(history)})
     if request.status in ("received", "gathering", "in-review"):
         request.status = "ready"
     store.save(request, "request.export", path=str(out), items=result.items,
                withheld=result.withheld, redactions=result.redactions,
-               tagmanifest_sha256=result.tagmanifest_sha256, unreviewed=unreviewed)
+               tagmanifest_sha256=result.tagmanifest_sha256, unreviewed=unreviewed,
+               fee_total=str(fee.statement.total))
     return result
 
 
 def _write_bundle(archive: Archive, request: Request, staging: Path,
-                  views: list[tuple[ItemView, dict[str, Any]]], plan: redact.Plan,
-                  extra_files: dict[str, bytes]) -> ExportResult:
+                  views: list[tuple[ItemView, dict[str, Any]]], prepared: Prepared,
+                  extra_files: dict[str, bytes], created: Any) -> ExportResult:
     data_dir = staging / "data"
-    created = archive.env.now()
+    plan = prepared.plan
     bases = Counter(entry.basis for entry in plan.log)
     withheld = [view for view, _ in views if view.withheld]
     bases.update(view.withheld for view in withheld if view.withheld)
+    label = kind_label(archive.config, request.kind)
     bundle = {
         "organization": archive.config.archive.name,
         "title": f"Response to request {request.id}", "request_id": request.id,
-        "kind_label": KIND_LABELS.get(request.kind, request.kind),
+        "kind_label": label,
         "received": request.received, "created": utc_iso(created), "version": __version__,
         "counts": {"items": len(views), "withheld": len(withheld), "redactions": len(plan.log)},
         "bases": sorted(bases.items()),
-        "extra_links": [{"href": name, "label": name} for name in sorted(extra_files)
-                        if name.endswith((".html", ".pdf"))],
+        "extra_links": [{"href": name, "label": EXTRA_LABELS.get(name, name)}
+                        for name in sorted(extra_files) if name.endswith((".html", ".pdf"))],
     }
     thread = [view for view, _ in views]
     for view in thread:
@@ -318,7 +286,7 @@ def _write_bundle(archive: Archive, request: Request, staging: Path,
     (data_dir / "items.jsonl").write_text(
         "".join(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
                 for _, record in views), "utf-8")
-    (data_dir / "redactions.csv").write_text(_redactions_csv(plan, views), "utf-8")
+    (data_dir / "redactions.csv").write_text(_redactions_csv(prepared, views), "utf-8")
     for name, content in extra_files.items():
         (data_dir / name).write_bytes(content)
     readme = render("bundle_readme.txt", bundle=bundle,
@@ -327,7 +295,7 @@ def _write_bundle(archive: Archive, request: Request, staging: Path,
         "Bag-Software-Agent": f"civicrecords/{__version__}",
         "Source-Organization": archive.config.archive.name,
         "External-Identifier": request.id,
-        "External-Description": f"Response to {KIND_LABELS.get(request.kind, request.kind)}",
+        "External-Description": f"Response to {label}",
     }, tag_files={"README.txt": readme.encode("utf-8")}, key=archive.private_key(),
         created=created)
     return ExportResult(path=staging, items=len(views), withheld=len(withheld),
@@ -335,9 +303,10 @@ def _write_bundle(archive: Archive, request: Request, staging: Path,
                         tagmanifest_sha256=summary.tagmanifest_sha256, bases=dict(bases))
 
 
-def _redactions_csv(plan: redact.Plan, views: list[tuple[ItemView, dict[str, Any]]]) -> str:
+def _redactions_csv(prepared: Prepared, views: list[tuple[ItemView, dict[str, Any]]]) -> str:
     """One row per withheld item and per redaction: where, what category, which basis, who
     decided. Never the redacted text."""
+    plan = prepared.plan
     numbers = {view.ref: view.number for view, _ in views}
     version_numbers = {(view.ref, v["version_id"]): v["number"]
                        for view, record in views for v in record.get("versions", [])}
@@ -346,9 +315,10 @@ def _redactions_csv(plan: redact.Plan, views: list[tuple[ItemView, dict[str, Any
     writer.writerow(["item", "ref", "version", "field", "category", "action", "basis",
                      "decision", "decided_by"])
     for view, _ in views:
-        if view.withheld:
-            writer.writerow([view.number, "", "", "", "whole item", "withheld", view.withheld,
-                             "classification", ""])
+        held = prepared.withheld.get(view.ref)
+        if held:
+            writer.writerow([view.number, "", "", "", "whole item", "withheld", held.basis,
+                             held.how, held.by])
     for entry in plan.log:
         writer.writerow([numbers.get(entry.item_ref, ""), entry.item_ref,
                          version_numbers.get((entry.item_ref, entry.version_id), ""),

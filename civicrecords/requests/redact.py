@@ -1,8 +1,10 @@
 """Turning candidates and decisions into redacted text.
 
-``plan`` decides, for every candidate, whether it is redacted and under which basis: auto-
-redact categories always are; others follow the clerk's decision; undecided ones follow
-``unreviewed`` ("redact" or "release") or are returned as undecided so export can refuse.
+``plan`` decides, for every candidate, whether it is redacted and under which basis, in this
+order: a clerk's decision to redact always holds; a candidate the policy releases to the
+requester (a data subject's own data) is released; auto-redact categories are redacted;
+otherwise the clerk's decision holds; undecided ones follow ``unreviewed`` ("redact" or
+"release") or are returned as undecided so export can refuse.
 ``apply`` cuts a text into segments where redacted spans are replaced by the placeholder;
 the removed characters are not kept anywhere.
 """
@@ -50,6 +52,7 @@ class Plan:
     spans: dict[SpanKey, list[Span]] = field(default_factory=lambda: defaultdict(list))
     log: list[RedactionEntry] = field(default_factory=list)
     undecided: list[PiiCandidate] = field(default_factory=list)
+    released_to_requester: list[PiiCandidate] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -77,14 +80,20 @@ def plan(candidates: Iterable[PiiCandidate], decisions: dict[str, Decision], con
          release: Callable[[PiiCandidate], bool] | None = None) -> Plan:
     """Decide every candidate (see module docstring). ``release`` may exempt candidates that
     belong to the requester (data-subject requests); auto-redact categories are never
-    exempted for anyone but the subject's own values."""
+    exempted for anyone but the subject's own values, and never against a clerk's decision
+    to redact."""
     result = Plan()
     for candidate in candidates:
         auto = is_auto(config, candidate.category)
-        if release is not None and release(candidate):
-            continue
         decision = decisions.get(candidate.key)
-        if auto:
+        if decision is not None and decision.action == "redact":
+            outcome, basis, how, who = (decision.action, decision.basis or
+                                        basis_for(config, candidate.category), "decided",
+                                        decision.by)
+        elif release is not None and release(candidate):
+            result.released_to_requester.append(candidate)
+            continue
+        elif auto:
             outcome, basis, how, who = "redact", basis_for(config, candidate.category), "auto", ""
         elif decision is not None:
             outcome, basis, how, who = (decision.action, decision.basis or

@@ -107,13 +107,13 @@ class Ledger:
             count += 1
         return count
 
+    def entries(self) -> list[Decision]:
+        """Every decision ever recorded, oldest first."""
+        if not self.path.exists():
+            return []
+        return [Decision(**json.loads(line))
+                for line in self.path.read_text("utf-8").splitlines() if line.strip()]
+
     def latest(self) -> dict[str, Decision]:
         """The most recent decision per key."""
-        out: dict[str, Decision] = {}
-        if not self.path.exists():
-            return out
-        for line in self.path.read_text("utf-8").splitlines():
-            if line.strip():
-                data = json.loads(line)
-                out[data["key"]] = Decision(**data)
-        return out
+        return {decision.key: decision for decision in self.entries()}
