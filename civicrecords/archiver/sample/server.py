@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from civicrecords.archiver.sample.bluesky import BlueskyPlatform
 from civicrecords.archiver.sample.faults import FaultInjector, FaultPlan
 from civicrecords.archiver.sample.mastodon import MastodonPlatform
 from civicrecords.archiver.sample.model import STATES, State
@@ -105,6 +106,8 @@ class SamplePlatform:
         self.router.register(_Admin(self))
         self.mastodon = MastodonPlatform()
         self.register(self.mastodon)
+        self.bluesky = BlueskyPlatform()
+        self.register(self.bluesky)
         self.x = XPlatform(app_tokens=(f"{token}-app",))
         self.register(self.x)
         self._state: State = "initial"

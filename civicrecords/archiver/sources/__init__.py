@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from civicrecords.archiver.sources.base import Source
+from civicrecords.archiver.sources.bluesky import BlueskySource
 from civicrecords.archiver.sources.mastodon import MastodonSource
 from civicrecords.archiver.sources.x import XSource
 from civicrecords.config import AccountConfig
@@ -14,6 +15,7 @@ from civicrecords.errors import ConfigError
 SOURCES: dict[str, type] = {
     MastodonSource.platform: MastodonSource,
     XSource.platform: XSource,
+    BlueskySource.platform: BlueskySource,
 }
 
 
