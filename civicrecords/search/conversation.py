@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from civicrecords.catalog import Catalog, ItemRow, VersionRow
+from civicrecords.errors import NotFoundError
 from civicrecords.integrity.audit import AuditLog
 
 
@@ -89,13 +90,55 @@ def _order(rows: list[ItemRow], root_id: str) -> list[tuple[ItemRow, int]]:
     return out
 
 
+def _lookup(catalog: Catalog, like: ItemRow, platform_id: str) -> ItemRow | None:
+    try:
+        return catalog.find(f"{like.platform}:{like.account}:{platform_id}")
+    except NotFoundError:
+        return None
+
+
+def thread_root(catalog: Catalog, item: ItemRow) -> ItemRow:
+    """The first item of ``item``'s conversation: reached by following reply links up (so a
+    reply whose recorded thread is wrong still finds its post), else the recorded thread."""
+    current, seen = item, {item.platform_id}
+    while current.parent_id and current.parent_id not in seen:
+        parent = _lookup(catalog, current, current.parent_id)
+        if parent is None:
+            break
+        seen.add(parent.platform_id)
+        current = parent
+    if current.parent_id and current.thread_id and current.thread_id != current.platform_id:
+        recorded = _lookup(catalog, current, current.thread_id)
+        if recorded is not None:
+            return recorded
+    return current
+
+
+def thread_key(catalog: Catalog, item: ItemRow) -> str:
+    """The platform id of ``item``'s conversation root (what ``thread:`` searches for)."""
+    if item.parent_id and item.thread_id in (None, item.platform_id):
+        return thread_root(catalog, item).platform_id
+    return item.thread_id or item.platform_id
+
+
+def _members(catalog: Catalog, root: ItemRow) -> list[ItemRow]:
+    rows = {row.id: row for row in catalog.thread(root)}
+    rows.setdefault(root.id, root)
+    queue = list(rows.values())
+    while queue:
+        for child in catalog.children(queue.pop()):
+            if child.id not in rows:
+                rows[child.id] = child
+                queue.append(child)
+    return list(rows.values())
+
+
 def conversation(catalog: Catalog, item: ItemRow, audit: AuditLog, *,
                  include_not_public: bool = False) -> Conversation:
     """The conversation ``item`` belongs to (see module docstring). When not-public items are
     included and any is shown, one ``show.thread_not_public`` audit entry lists them."""
-    rows = catalog.thread(item)
-    root_id = item.thread_id or item.platform_id
-    ordered = _order(rows, root_id)
+    root = thread_root(catalog, item)
+    ordered = _order(_members(catalog, root), root.platform_id)
     versions = catalog.versions_of(row.id for row, _ in ordered)
     entries: list[ThreadEntry] = []
     revealed: list[str] = []
@@ -108,4 +151,4 @@ def conversation(catalog: Catalog, item: ItemRow, audit: AuditLog, *,
             revealed.append(row.ref)
     if revealed:
         audit.record("show.thread_not_public", subject=item.ref, items=revealed)
-    return Conversation(root=f"{item.platform}:{item.account}:{root_id}", entries=entries)
+    return Conversation(root=root.ref, entries=entries)

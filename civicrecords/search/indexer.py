@@ -14,6 +14,7 @@ from civicrecords.catalog import Catalog, ItemRow
 from civicrecords.catalog.apply import INDEX_CHANGED
 from civicrecords.environment import parse_utc
 from civicrecords.search.backend import IndexDocument, SearchBackend
+from civicrecords.search.conversation import thread_key
 
 BATCH = 20_000
 
@@ -28,6 +29,7 @@ def documents_for(catalog: Catalog, items: list[ItemRow]) -> Iterator[IndexDocum
                 created = parse_utc(item.created_at)
             except ValueError:
                 created = None
+        thread = thread_key(catalog, item)
         for version in versions[item.id]:
             data = version.item()
             yield IndexDocument(
@@ -36,7 +38,7 @@ def documents_for(catalog: Catalog, items: list[ItemRow]) -> Iterator[IndexDocum
                 author_name=item.author_name or "", account=item.account, platform=item.platform,
                 kind=item.kind, status=item.status, classification=item.classification,
                 edited=item.version_count > 1, tags=tuple(t.lower() for t in data.tags if t),
-                url=item.url or "", created=created, thread=item.thread_id or item.platform_id)
+                url=item.url or "", created=created, thread=thread)
 
 
 def index_pending(catalog: Catalog, backend: SearchBackend,
