@@ -44,6 +44,7 @@ from civicrecords.archiver.sample.routing import Platform, Request, Response, Ro
 from civicrecords.archiver.sample.transport import Encoding, Exchange, HttpServer
 from civicrecords.archiver.sample.world import World
 from civicrecords.archiver.sample.x import XPlatform
+from civicrecords.archiver.sample.youtube import YouTubePlatform
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _TRANSPORT_FAULTS = ("reset", "reset_headers", "truncate")
@@ -110,6 +111,8 @@ class SamplePlatform:
         self.register(self.bluesky)
         self.x = XPlatform(app_tokens=(f"{token}-app",))
         self.register(self.x)
+        self.youtube = YouTubePlatform()
+        self.register(self.youtube)
         self._state: State = "initial"
         self.set_state(state)
         self._server: HttpServer | None = None

@@ -9,12 +9,14 @@ from civicrecords.archiver.sources.base import Source
 from civicrecords.archiver.sources.bluesky import BlueskySource
 from civicrecords.archiver.sources.mastodon import MastodonSource
 from civicrecords.archiver.sources.x import XSource
+from civicrecords.archiver.sources.youtube import YouTubeSource
 from civicrecords.config import AccountConfig
 from civicrecords.errors import ConfigError
 
 SOURCES: dict[str, type] = {
     MastodonSource.platform: MastodonSource,
     XSource.platform: XSource,
+    YouTubeSource.platform: YouTubeSource,
     BlueskySource.platform: BlueskySource,
 }
 
