@@ -112,6 +112,9 @@ class AccountConfig:
     # x: the app's API access tier; decides how replies are found (basic: recent search, the
     # last 7 days; pro/enterprise: full-archive search; free: no reading at all)
     access_tier: Literal["free", "basic", "pro", "enterprise"] = "basic"
+    # facebook/instagram: variable holding the Meta app secret; when set, every Graph request
+    # carries appsecret_proof (required by apps with "Require App Secret" turned on)
+    app_secret_env: str | None = None
 
     def validate(self) -> None:
         if not _NAME.match(self.name):
@@ -130,6 +133,9 @@ class AccountConfig:
             raise Invalid("full_sweep_hours", "must be at least 1")
         if not re.match(r"^https?://[^/\s]+", self.plc_directory):
             raise Invalid("plc_directory", f"{self.plc_directory!r} is not an http(s) URL")
+        if self.app_secret_env is not None and not _ENV_NAME.match(self.app_secret_env):
+            raise Invalid("app_secret_env",
+                          f"{self.app_secret_env!r} is not an environment variable name")
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,8 @@ class SearchSection:
                 raise Invalid(name, "must be at least 1")
         if self.max_leading_wildcards < 0:
             raise Invalid("max_leading_wildcards", "must be 0 or more")
+        if self.max_query_depth > 50:
+            raise Invalid("max_query_depth", "must be at most 50")
 
 
 @dataclass(frozen=True)
@@ -287,6 +295,35 @@ class ModerationSection:
         names = [c.name for c in self.clauses]
         if len(set(names)) != len(names):
             raise Invalid("clauses", "clause names must be unique")
+
+
+@dataclass(frozen=True)
+class ListenSection:
+    """The Meta webhook receiver (``civicrecords listen``): where it listens, where the app
+    secret and verify token come from, and which accounts' notifications it captures."""
+
+    host: str = "127.0.0.1"
+    port: int = 8787
+    path: str = "/webhooks/meta"
+    app_secret_env: str = "META_APP_SECRET"
+    verify_token_env: str = "META_VERIFY_TOKEN"
+    accounts: list[str] = field(default_factory=list)  # empty: every facebook/instagram account
+    max_body_bytes: int = 1_000_000
+    retry_seconds: float = 5.0
+
+    def validate(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise Invalid("port", "must be between 0 and 65535")
+        if not self.path.startswith("/") or "?" in self.path:
+            raise Invalid("path", f"{self.path!r} must be a path starting with '/'")
+        for name in ("app_secret_env", "verify_token_env"):
+            if not _ENV_NAME.match(getattr(self, name)):
+                raise Invalid(name, f"{getattr(self, name)!r} is not an environment variable "
+                              "name")
+        if self.max_body_bytes < 1024:
+            raise Invalid("max_body_bytes", "must be at least 1024")
+        if self.retry_seconds <= 0:
+            raise Invalid("retry_seconds", "must be greater than 0")
 
 
 PRIVILEGE_LOG_FIELDS: tuple[str, ...] = (
@@ -482,6 +519,7 @@ class Config:
     discovery: DiscoverySection = field(default_factory=DiscoverySection)
     storage: StorageSection = field(default_factory=StorageSection)
     retention: RetentionSection = field(default_factory=RetentionSection)
+    listen: ListenSection = field(default_factory=ListenSection)
 
     def account(self, name: str) -> AccountConfig:
         """The account called ``name``; ``ConfigError`` listing the known names otherwise."""

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from civicrecords.search.query_parser import QueryLimits
 
 SortOrder = Literal["relevance", "newest", "oldest"]
 
@@ -77,9 +80,12 @@ class SearchPage:
 
 
 class SearchBackend(Protocol):
-    """A full-text index of item versions."""
+    """A full-text index of item versions. Backends translate the query tree of
+    ``query_plan.compile_search`` (never their own query parser) so they all find the same
+    documents; ``limits`` is what one query may cost."""
 
     name: str
+    limits: QueryLimits
 
     def add(self, documents: Iterable[IndexDocument], *, replace_items: Iterable[int] = ()
             ) -> int:

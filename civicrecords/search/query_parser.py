@@ -52,9 +52,13 @@ _WILDCARD_WORD = re.compile(r"^[\w'*?]+$")
 _WILDCARD_VALUE = re.compile(r"^[\w'@.:/#*?-]+$")
 
 
+MAX_DEPTH = 50  # the parser recurses per level; deeper limits are not accepted
+
+
 @dataclass(frozen=True)
 class QueryLimits:
-    """What a single query may cost (from ``[search]`` in the config)."""
+    """What a single query may cost (from ``[search]`` in the config); ``max_depth`` is
+    capped at ``MAX_DEPTH``."""
 
     max_chars: int = 1000
     max_terms: int = 64
@@ -62,9 +66,6 @@ class QueryLimits:
     max_wildcards: int = 4
     max_leading_wildcards: int = 1
     wildcard_min_chars: int = 2
-
-
-UNLIMITED = QueryLimits(10**9, 10**9, 10**6, 10**9, 10**9, 1)
 
 
 @dataclass
@@ -85,7 +86,7 @@ class _Token:
 
 def _error(text: str, position: int, message: str) -> QueryError:
     excerpt = text[position:position + 20].split("\n")[0]
-    near = f' near "{excerpt}"' if excerpt.strip() else ""
+    near = f" near '{excerpt}'" if excerpt.strip() else ""
     return QueryError(f"query error at character {position + 1}{near}: {message}")
 
 
@@ -170,9 +171,9 @@ class _Parser:
 
     def descend(self, token: _Token) -> None:
         self.depth += 1
-        if self.depth > self.limits.max_depth:
-            raise self.fail(token, f"nested more than {self.limits.max_depth} levels deep; "
-                            "simplify the query")
+        limit = min(self.limits.max_depth, MAX_DEPTH)
+        if self.depth > limit:
+            raise self.fail(token, f"nested more than {limit} levels deep; simplify the query")
 
     # ----- grammar -------------------------------------------------------------------------
     def parse(self) -> Node | None:

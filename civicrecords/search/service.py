@@ -18,7 +18,7 @@ from civicrecords.errors import RefusedError
 from civicrecords.integrity.audit import AuditLog
 from civicrecords.search.backend import SearchBackend, SearchQuery
 from civicrecords.search.highlight import Snippet, snippet
-from civicrecords.search.query_parser import UNLIMITED, QueryLimits, parse_query
+from civicrecords.search.query_parser import QueryLimits, parse_query
 from civicrecords.search.whoosh_backend import WhooshBackend
 
 
@@ -92,7 +92,7 @@ def search(catalog: Catalog, backend: SearchBackend, query: SearchQuery, audit: 
     ``RefusedError`` when the index is empty while the catalog holds items (run
     ``civicrecords reindex``), so an unbuilt index never reads as "no matches". Results whose
     item is gone from the catalog (an index older than the catalog) are dropped."""
-    tree = parse_query(query.text, UNLIMITED).node if snippets else None
+    tree = parse_query(query.text, backend.limits).node
     if not query.public_only:
         audit.record("search.all_data", query=query.text,
                      filters={k: v for k, v in vars(query).items()
@@ -113,7 +113,7 @@ def search(catalog: Catalog, backend: SearchBackend, query: SearchQuery, audit: 
         if query.public_only and not item.is_public:
             continue
         seen.add((hit.item_id, hit.version_id))
-        shown = snippet(version.item().text, tree) if tree is not None else None
+        shown = snippet(version.item().text, tree) if snippets else None
         rows.append(ResultRow(item=item, version=version, score=hit.score, snippet=shown))
     return SearchResults(query=query, rows=rows, total=page.total, facets=page.facets)
 
