@@ -113,6 +113,7 @@ class SamplePlatform:
         self.register(self.x)
         self.youtube = YouTubePlatform()
         self.register(self.youtube)
+        self.register(self.youtube.files)
         self._state: State = "initial"
         self.set_state(state)
         self._server: HttpServer | None = None

@@ -13,14 +13,17 @@ site token) and ``part=``:
   videos whose comments are off, 404 ``videoNotFound``)
 - ``comments`` (``parentId=`` or ``id=``; ``maxResults`` 1-100)
 - ``captions`` (``videoId=``; track metadata only: the text needs the owner's OAuth)
-- thumbnails ``/i.ytimg.com/vi/<id>/{default,mqdefault,hqdefault,sddefault,maxresdefault}.jpg``
-  and channel pictures ``/yt3.ggpht.com/ytc/...``
+
+Thumbnails and channel pictures are ``youtube_files.YouTubeFiles`` (``files``), registered as
+a renderer of their own: a CDN throttles with a plain 429, not the API's JSON 403.
 
 Errors are Google's envelope (``keyInvalid``-style 400 for a bad key, 403 ``forbidden`` without
 one, ``invalidPageToken``, ``missingRequiredParameter``...). Quota: every call costs units
 (1 for list calls, 50 for ``captions``) from ``quota`` per key (default 10,000, YouTube's
 daily allowance); when it is spent every call answers 403 ``quotaExceeded`` until
 ``reset_quota``. There are no rate-limit headers; throttling is 403 ``rateLimitExceeded``.
+``comments_turned_off`` holds video ids whose channel has since turned comments off (their
+comments then vanish from the API, as on YouTube).
 """
 
 from __future__ import annotations
@@ -30,11 +33,11 @@ import threading
 from typing import Any, Final
 
 from civicrecords.archiver.sample import youtube_entities as ent
-from civicrecords.archiver.sample.ids import hex_name, mix
-from civicrecords.archiver.sample.media import LIBRARY
+from civicrecords.archiver.sample.ids import mix
 from civicrecords.archiver.sample.model import Account, Item, State
 from civicrecords.archiver.sample.routing import Request, Response, Route
 from civicrecords.archiver.sample.world import World
+from civicrecords.archiver.sample.youtube_files import YouTubeFiles
 
 DAILY_QUOTA: Final = 10_000
 COSTS: Final = {"captions": 50}
@@ -104,8 +107,9 @@ class YouTubePlatform:
 
     def __init__(self, quota: int = DAILY_QUOTA) -> None:
         self.quota = quota
+        self.comments_turned_off: set[str] = set()  # video ids whose channel turned them off
+        self.files = YouTubeFiles(self)
         self._used: dict[str, int] = {}
-        self._avatars: dict[int, dict[str, Account]] = {}
         self._lock = threading.Lock()
 
     def routes(self) -> list[Route]:
@@ -120,11 +124,6 @@ class YouTubePlatform:
             Route("GET", f"{api}/comments", self.comments, "youtube.comments"),
             Route("GET", f"{api}/captions", self.captions, "youtube.captions"),
             Route("GET", f"{api}/.*", self.unknown, "youtube.unknown"),
-            Route("GET", r"/i\.ytimg\.com/vi/(?P<id>[A-Za-z0-9_-]{11})/(?P<size>default|"
-                  r"mqdefault|hqdefault|sddefault|maxresdefault)\.jpg", self.thumbnail,
-                  "youtube.thumbnail", api=False),
-            Route("GET", r"/yt3\.ggpht\.com/ytc/(?P<name>[0-9a-f]{16})=s88-c-k-c0x00ffffff-no-rj",
-                  self.avatar, "youtube.avatar", api=False),
         ]
 
     # -- the server's dialect hooks --------------------------------------------------------
@@ -169,10 +168,11 @@ class YouTubePlatform:
             return None
         return item
 
-    @staticmethod
-    def comments_disabled(world: World, item: Item) -> bool:
-        """Whether the video's comments are turned off (some posts that never had any)."""
-        return world.skeleton(item.thread).k == 0 and mix(world.key, 84, item.thread) % 3 == 0
+    def comments_disabled(self, world: World, item: Item) -> bool:
+        """Whether the video's comments are turned off: some posts that never had any, and
+        the videos listed in ``comments_turned_off``."""
+        return ent.video_id(item) in self.comments_turned_off or (
+            world.skeleton(item.thread).k == 0 and mix(world.key, 84, item.thread) % 3 == 0)
 
     @staticmethod
     def top_of(world: World, item: Item) -> int:
@@ -490,35 +490,3 @@ class YouTubePlatform:
     def unknown(self, req: Request) -> Response:
         """Any other ``/youtube/v3/`` path: Google's 404."""
         return Response.json(ent.error_body(404, "Not Found", "notFound"), 404)
-
-    # -- files ------------------------------------------------------------------------------
-
-    def thumbnail(self, req: Request) -> Response:
-        """A video's thumbnail (JPEG): the post's first picture, or the city's default."""
-        item = self.video(req.site.world, req.params["id"], req.state)
-        if item is None:
-            return Response(404, b"", "text/plain", api=False)
-        pictures = [m.asset for m in item.media if m.kind == "image"
-                    and LIBRARY.get(m.asset).spec.fmt == "jpeg"]
-        asset = LIBRARY.get(pictures[0] if pictures else "lake")
-        large = req.params["size"] in ("sddefault", "maxresdefault")
-        data = asset.original if large else asset.small
-        return Response(200, data, "image/jpeg",
-                        [("Cache-Control", "public, max-age=7200"),
-                         ("ETag", f'"{hex_name("yt-thumb", item.id, large)}"')],
-                        api=False, compressible=False)
-
-    def avatar(self, req: Request) -> Response:
-        """A channel's picture."""
-        world = req.site.world
-        with self._lock:
-            names = self._avatars.get(id(world))
-            if names is None:
-                names = {hex_name(world.seed, "yt-avatar", a.id): a for a in world.accounts()}
-                self._avatars[id(world)] = names
-        account = names.get(req.params["name"])
-        if account is None:
-            return Response(404, b"", "text/plain", api=False)
-        asset = LIBRARY.get(account.avatar or "avatar-missing")
-        return Response(200, asset.original, asset.mime, [("Cache-Control", "max-age=86400")],
-                        api=False, compressible=False)

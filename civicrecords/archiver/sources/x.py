@@ -143,6 +143,7 @@ class XSource:
         self._identities: dict[str, str] = {}  # any tweet id -> its post's original id
         self._notes: list[str] = []
         self._search_refused = False
+        self._search_works = False  # prefetch searches only once one has succeeded
 
     def rate_limits(self, backoff_seconds: float, max_backoff_seconds: float) -> RateLimitPolicy:
         """X's 15-minute windows (see ``XRateLimitPolicy``)."""
@@ -280,8 +281,9 @@ class XSource:
                     if session.full or fresh:
                         posts.append(item)
                 session.progress()
-            session.prefetch([self._search_url(p, None) for p in posts if self._wants_search(
-                session, p)], headers=headers)
+            if self._search_works:
+                session.prefetch([self._search_url(p, None) for p in posts
+                                  if self._wants_search(session, p)], headers=headers)
             for post in posts:
                 self._thread(session, post, owner, headers)
             if not session.full and page.data and all(
@@ -327,6 +329,7 @@ class XSource:
             if page.exchange.status != 200:
                 self._refused_search(session, page)
                 break
+            self._search_works = True
             parsed = parse_page(page.data)
             self._learn(parsed)
             replies = []

@@ -51,6 +51,7 @@ from civicrecords.archiver.sources.youtube_items import (
     next_page,
     reply_count,
     thread_items,
+    video_id_of,
     video_item,
 )
 from civicrecords.config import AccountConfig
@@ -197,8 +198,7 @@ class YouTubeSource:
             if page is None:
                 complete = False
                 break
-            ids = [str((i.get("contentDetails") or {}).get("videoId")) for i in
-                   items_of(page.data) if (i.get("contentDetails") or {}).get("videoId")]
+            ids = [vid for i in items_of(page.data) if (vid := video_id_of(i))]
             seen.extend(ids)
             for video in self._videos(session, ids, owner, handle):
                 fresh = video.platform_id not in known or \

@@ -98,6 +98,19 @@ def caption_ref(track: Mapping[str, Any], api_base: str) -> MediaRef:
                                 f"{snippet.get('trackKind')})")
 
 
+def video_id_of(resource: Mapping[str, Any]) -> str:
+    """A video's id: ``id`` of a video resource, ``id.videoId`` of a search result,
+    ``contentDetails.videoId`` of a playlist item."""
+    value = resource.get("id")
+    if isinstance(value, dict):
+        return str(value.get("videoId") or "")
+    if resource.get("kind") == "youtube#playlistItem":
+        return str((resource.get("contentDetails") or {}).get("videoId") or
+                   ((resource.get("snippet") or {}).get("resourceId") or {}).get("videoId")
+                   or "")
+    return str(value or "")
+
+
 def video_item(video: Mapping[str, Any], *, account_name: str, owner_channel: str,
                handle: str = "", captions: list[dict[str, Any]] | None = None,
                api_base: str = "https://www.googleapis.com") -> Item:
@@ -106,7 +119,7 @@ def video_item(video: Mapping[str, Any], *, account_name: str, owner_channel: st
     snippet = video.get("snippet") or {}
     status = video.get("status") or {}
     details = video.get("contentDetails") or {}
-    vid = str(video.get("id"))
+    vid = video_id_of(video)
     channel = str(snippet.get("channelId") or owner_channel)
     item = Item(
         platform=PLATFORM, account=account_name, platform_id=vid,
