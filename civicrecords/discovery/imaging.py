@@ -14,14 +14,17 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
-
 from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog
 from civicrecords.discovery.bates import bates_number
 from civicrecords.discovery.documents import Doc, item_image
 from civicrecords.discovery.loadfiles import FileRef
-from civicrecords.discovery.pdfimages import ImageWriter, Picture, decode_picture
+from civicrecords.discovery.pdfimages import (
+    ImageWriter,
+    Picture,
+    decode_picture,
+    placeholder_picture,
+)
 from civicrecords.errors import NotFoundError
 from civicrecords.integrity.hashing import digest_file
 from civicrecords.requests import redact
@@ -72,15 +75,14 @@ def pictures_for(archive: Archive, catalog: Catalog, doc: Doc, withheld: set[str
     if doc.row.kind == "media":
         found = _file_bytes(archive, catalog, (doc.data.extra.get("file") or {}).get(
             "record_id"))
-        image = decode_picture(found[0]) if found else None
         description = redact.joined(doc.latest.text) if doc.latest else ""
-        if image is None:
+        picture = decode_picture(found[0], f"Image ({found[1]}). Description: "
+                                 f"{description or 'none given'}") if found else None
+        if picture is None:
             kind = found[1] if found else "file not captured"
-            return [Picture(Image.new("RGB", (8, 8), (220, 220, 220)),
-                            f"Media file ({kind}): no image to show. Description: "
-                            f"{description or 'none given'}", max_height=24)]
-        return [Picture(image, f"Image ({found[1] if found else ''}). Description: "
-                        f"{description or 'none given'}")]
+            return [placeholder_picture(f"Media file ({kind}): no image to show. "
+                                        f"Description: {description or 'none given'}")]
+        return [picture]
     pictures = []
     for child in catalog.children(doc.row):
         if child.kind != "media" or child.ref in withheld or (
@@ -88,10 +90,10 @@ def pictures_for(archive: Archive, catalog: Catalog, doc: Doc, withheld: set[str
             continue
         extra = catalog.latest(child).item().extra
         found = _file_bytes(archive, catalog, (extra.get("file") or {}).get("record_id"))
-        image = decode_picture(found[0]) if found else None
-        if image is not None:
-            pictures.append(Picture(image, f"Attached image {child.platform_id}",
-                                    max_height=150))
+        picture = decode_picture(found[0], f"Attached image {child.platform_id}",
+                                 max_height=150, pixels=400) if found else None
+        if picture is not None:
+            pictures.append(picture)
     return pictures
 
 

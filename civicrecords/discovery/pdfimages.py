@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
+from reportlab import rl_config
 from reportlab.lib.colors import Color, black, white
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.utils import ImageReader
@@ -59,9 +60,12 @@ def register_fonts() -> None:
 
 @dataclass
 class Picture:
-    """An image to show (already decoded) and its caption."""
+    """An image to show (a JPEG re-encoded from pixels, see ``decode_picture``), its size in
+    pixels and its caption."""
 
-    image: Image.Image
+    jpeg: bytes
+    width: int
+    height: int
     caption: str
     max_height: float = 260.0
 
@@ -95,6 +99,7 @@ class ImageWriter:
     def __init__(self, path: Path, *, next_bates: Callable[[], str], legend: str,
                  header_left: str, header_right: str, title: str) -> None:
         register_fonts()
+        rl_config.useA85 = 0  # binary streams: smaller, and no slow pure-Python ASCII85
         path.parent.mkdir(parents=True, exist_ok=True)
         self.canvas = Canvas(str(path), pagesize=letter, invariant=1, pageCompression=1)
         self.canvas.setTitle(title)
@@ -213,12 +218,12 @@ class ImageWriter:
         self.canvas.setFillColor(black)
 
     def _picture(self, picture: Picture) -> None:
-        image = picture.image
-        scale = min(WIDTH / image.width, picture.max_height / image.height, 1.0)
-        width, height = image.width * scale, image.height * scale
+        scale = min(WIDTH / picture.width, picture.max_height / picture.height, 1.0)
+        width, height = picture.width * scale, picture.height * scale
         self._room(height + 30)
         self.y -= height + 6
-        self.canvas.drawImage(ImageReader(image), MARGIN, self.y, width, height)
+        self.canvas.drawImage(ImageReader(io.BytesIO(picture.jpeg)), MARGIN, self.y, width,
+                              height)
         self._lines(picture.caption, FONT, 8, colour=GREY)
 
 
@@ -273,14 +278,25 @@ def _fit(token: str, font: str, size: float, width: float) -> int:
     return low
 
 
-def decode_picture(data: bytes) -> Image.Image | None:
-    """The image's pixels as RGB, at most 1200 px on a side (no metadata survives); None if
-    ``data`` is not a readable image."""
+def decode_picture(data: bytes, caption: str, *, max_height: float = 260.0,
+                   pixels: int = 1000) -> Picture | None:
+    """A picture of ``data``: its pixels as RGB, at most ``pixels`` on a side, re-encoded
+    as JPEG (no EXIF, GPS or other metadata survives); None if ``data`` is not a readable
+    image."""
     try:
         with Image.open(io.BytesIO(data)) as opened:
-            opened.draft("RGB", (1200, 1200))
+            opened.draft("RGB", (pixels, pixels))
             image = opened.convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
-    image.thumbnail((1200, 1200))
-    return image
+    image.thumbnail((pixels, pixels))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return Picture(out.getvalue(), image.width, image.height, caption, max_height)
+
+
+def placeholder_picture(caption: str) -> Picture:
+    """A small grey square standing for a file that is not an image."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (220, 220, 220)).save(out, "JPEG")
+    return Picture(out.getvalue(), 8, 8, caption, max_height=24)
