@@ -38,6 +38,7 @@ from typing import Any
 
 from civicrecords.archiver.sample.bluesky import BlueskyPlatform
 from civicrecords.archiver.sample.faults import FaultInjector, FaultPlan
+from civicrecords.archiver.sample.feed import FeedSite
 from civicrecords.archiver.sample.mastodon import MastodonPlatform
 from civicrecords.archiver.sample.model import STATES, State
 from civicrecords.archiver.sample.routing import Platform, Request, Response, Route, Router
@@ -109,6 +110,8 @@ class SamplePlatform:
         self.register(self.mastodon)
         self.bluesky = BlueskyPlatform()
         self.register(self.bluesky)
+        self.feed = FeedSite()
+        self.register(self.feed)
         self.x = XPlatform(app_tokens=(f"{token}-app",))
         self.register(self.x)
         self.youtube = YouTubePlatform()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from civicrecords.archiver.sources.base import Source
 from civicrecords.archiver.sources.bluesky import BlueskySource
+from civicrecords.archiver.sources.feed import FeedSource
 from civicrecords.archiver.sources.mastodon import MastodonSource
 from civicrecords.archiver.sources.x import XSource
 from civicrecords.archiver.sources.youtube import YouTubeSource
@@ -18,6 +19,7 @@ SOURCES: dict[str, type] = {
     XSource.platform: XSource,
     YouTubeSource.platform: YouTubeSource,
     BlueskySource.platform: BlueskySource,
+    FeedSource.platform: FeedSource,
 }
 
 
