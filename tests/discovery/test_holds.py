@@ -164,3 +164,30 @@ def test_hold_commands_and_verify_report(archive: Archive) -> None:
     status, _, err = _cli(env, "--archive", root, "hold", "release", "2026-CV-9", "--reason",
                           "settled")
     assert status == 8 and "already released" in err
+
+
+def test_discovery_export_and_bundle_verify_from_the_command_line(archive: Archive,
+                                                                   tmp_path: Path) -> None:
+    env, root = archive.env, str(archive.root)
+    status, out, err = _cli(env, "--archive", root, "request", "open", "--kind", "discovery",
+                            "--matter", "2026-CV-7", "--bates-prefix", "CITY",
+                            "--confidentiality", "ATTORNEYS' EYES ONLY", "--format", "json")
+    assert status == 0, err
+    request_id = json.loads(out)["id"]
+    status, _, err = _cli(env, "--archive", root, "request", "add", request_id, "--query",
+                          "snow")
+    assert status == 0, err
+    production = tmp_path / "production"
+    for volume in ("VOL001", "VOL002"):
+        status, out, err = _cli(env, "--archive", root, "request", "export", request_id,
+                                "--out", str(production), "--unreviewed", "redact", "--json")
+        assert status == 0, err
+        result = json.loads(out)
+        assert result["volume"] == volume and result["path"] == str(production / volume)
+        status, out, _ = _cli(env, "bundle", "verify", str(production / volume))
+        assert status == 0 and "valid and signed" in out
+    not_a_directory = tmp_path / "file.txt"
+    not_a_directory.write_text("x")
+    status, _, err = _cli(env, "--archive", root, "request", "export", request_id, "--out",
+                          str(not_a_directory), "--unreviewed", "redact")
+    assert status == 6 and err == f"error: {not_a_directory}: not a directory\n"
