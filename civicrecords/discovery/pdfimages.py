@@ -42,6 +42,7 @@ _FONT_FILES = (
      Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")),
 )
 _TOKEN = re.compile(r"\n|[^\S\n]+|\S+")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 def register_fonts() -> None:
@@ -247,7 +248,7 @@ def _layout(segments: list[Segment], font: str, size: float, width: float
             label_width = pdfmetrics.stringWidth(segment.text, BOLD, size * 0.8) + 6
             place(segment.text, min(label_width, width), True)
             continue
-        for token in _TOKEN.findall(segment.text):
+        for token in _TOKEN.findall(_CONTROL.sub(" ", segment.text)):
             if token == "\n":
                 lines.append([])
                 used = 0.0
@@ -263,7 +264,19 @@ def _layout(segments: list[Segment], font: str, size: float, width: float
                     token = token[cut:]
                     token_width = pdfmetrics.stringWidth(token, font, size)
                 place(token, token_width, False)
-    return lines
+    return [_merge(line) for line in lines]
+
+
+def _merge(line: list[tuple[str, float, bool]]) -> list[tuple[str, float, bool]]:
+    """Adjacent kept pieces of a line as one piece, so each run of text is one string in
+    the PDF's text layer (copy and search see words and spaces, not scattered words)."""
+    out: list[tuple[str, float, bool]] = []
+    for text, width, redacted in line:
+        if out and not redacted and not out[-1][2]:
+            out[-1] = (out[-1][0] + text, out[-1][1] + width, False)
+        else:
+            out.append((text, width, redacted))
+    return out
 
 
 def _fit(token: str, font: str, size: float, width: float) -> int:
