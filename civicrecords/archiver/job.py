@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -27,9 +27,10 @@ from civicrecords.archiver.http import (
     TooLarge,
 )
 from civicrecords.archiver.recovery import Recovery, recover
-from civicrecords.archiver.scrub import Scrubber
+from civicrecords.archiver.scrub import Scrubber, secrets_in
 from civicrecords.archiver.sources import source_for
-from civicrecords.archiver.sources.base import JsonPage
+from civicrecords.archiver.sources.base import JsonPage, Source
+from civicrecords.archiver.sources.graph import appsecret_proof
 from civicrecords.archiver.warc import Block, WarcFileSet, part_name
 from civicrecords.catalog import Catalog
 from civicrecords.catalog.apply import JobWriter
@@ -40,6 +41,7 @@ from civicrecords.integrity.manifest import commit, describe_file, stage
 from civicrecords.model import Gap, Item, Observation, Sweep
 
 ProgressCallback = Callable[[str, int], None]
+Work = Callable[[Source, "JobSession"], None]  # a targeted capture of one account (listen)
 
 
 @dataclass
@@ -91,10 +93,11 @@ class JobSession:
     def __init__(self, *, job_id: str, account: AccountConfig, token: str | None, full: bool,
                  client: RecordingClient, warcs: WarcFileSet, writer: JobWriter,
                  media_max_bytes: int, page_size: int, recheck_after: str,
-                 progress: ProgressCallback | None = None) -> None:
+                 progress: ProgressCallback | None = None, app_secret: str | None = None) -> None:
         self.job_id = job_id
         self.account = account
         self.token = token
+        self.app_secret = app_secret  # Meta's app secret, for appsecret_proof (never written)
         self.full = full
         self.state: dict[str, Any] = {"page_size": page_size, "recheck_after": recheck_after}
         self.client = client
@@ -195,6 +198,14 @@ class JobSession:
                          content_type="application/json")
         self.writer.sweep(sweep, utc_iso(when))
 
+    def note(self, target_uri: str, data: dict[str, Any]) -> None:
+        """Write ``data`` as a JSON metadata record about ``target_uri``, scrubbed like every
+        other record: evidence that is not a platform response (e.g. a change notification
+        the platform pushed). Catalog replay ignores it."""
+        body, _ = self.client.scrubber.data(json.dumps(data, ensure_ascii=False).encode())
+        self.warcs.write("metadata", Block.from_bytes(body), target_uri=target_uri,
+                         date=self.client.now(), content_type="application/json")
+
     def gap(self, url: str, reason: str, *, scope: str | None, attempts: int = 1) -> None:
         gap = Gap(account=self.account.name, url=url, reason=reason, attempts=attempts,
                   scope=scope)
@@ -236,7 +247,8 @@ def full_sweep_due(catalog: Catalog, account: AccountConfig, now: datetime) -> b
 
 def run_capture(archive: Archive, names: list[str] | None = None, *,
                 full: bool | None = None,
-                progress: ProgressCallback | None = None) -> CaptureResult:
+                progress: ProgressCallback | None = None,
+                work: Mapping[str, Work] | None = None) -> CaptureResult:
     """Capture the named accounts (all when ``names`` is empty) as one job.
 
     ``full=True`` re-walks everything (removals are detected), ``False`` fetches what is new
@@ -244,6 +256,11 @@ def run_capture(archive: Archive, names: list[str] | None = None, *,
     ``full_sweep_hours``. Raises ``ConfigError`` for unknown accounts, ``ArchiveLockedError``
     when another job runs, ``SigningKeyError`` when the key is unusable (before anything is
     fetched). Platform failures never raise: they are gaps in the result.
+
+    ``work`` (account name -> callable) replaces those accounts' walks with a targeted
+    capture through the same session, finalize path and signed manifest (``listen``
+    archiving what change notifications named); their mode is ``targeted``, never a full
+    sweep.
     """
     accounts = [archive.config.account(n) for n in names] if names else archive.config.accounts
     if not accounts:
@@ -266,10 +283,11 @@ def run_capture(archive: Archive, names: list[str] | None = None, *,
                           "hostname": socket.gethostname(), "account": account.name,
                           "platform": account.platform, "api-base": account.api_base})
                 sets.append(warcs)
-                account_full = full if full is not None else full_sweep_due(
-                    catalog, account, started)
+                targeted = (work or {}).get(account.name)
+                account_full = targeted is None and (full if full is not None else
+                                                     full_sweep_due(catalog, account, started))
                 outcomes.append(_capture_account(archive, account, job_id, account_full, warcs,
-                                                 writer, progress))
+                                                 writer, progress, targeted))
             finished = env.now()
             manifest = _manifest(archive, job_id, started, finished, outcomes, sets)
             staged = stage(archive.root, manifest, key)
@@ -290,32 +308,39 @@ def run_capture(archive: Archive, names: list[str] | None = None, *,
 
 def _capture_account(archive: Archive, account: AccountConfig, job_id: str, full: bool,
                      warcs: WarcFileSet, writer: JobWriter,
-                     progress: ProgressCallback | None) -> AccountOutcome:
+                     progress: ProgressCallback | None,
+                     targeted: Work | None = None) -> AccountOutcome:
     env = archive.env
     settings = archive.config.capture
     token = env.variables.get(account.token_env) if account.token_env else None
+    app_secret = env.variables.get(account.app_secret_env) if account.app_secret_env else None
     source = source_for(account)
     client = RecordingClient(
-        warcs, scrubber=Scrubber([token] if token else []),
+        warcs, scrubber=Scrubber(secrets_in([token, app_secret,
+                                             appsecret_proof(token, app_secret)])),
         policy=source.rate_limits(settings.backoff_seconds, settings.max_backoff_seconds),
         env_now=env.now, env_sleep=env.sleep, monotonic=env.monotonic,
         timeout=settings.timeout_seconds, max_retries=settings.max_retries,
         user_agent=settings.user_agent)
     session = JobSession(job_id=job_id, account=account, token=token, full=full, client=client,
                          warcs=warcs, writer=writer, media_max_bytes=settings.media_max_bytes,
-                         page_size=settings.page_size, progress=progress,
+                         page_size=settings.page_size, progress=progress, app_secret=app_secret,
                          recheck_after=utc_iso(env.now() - timedelta(days=settings.recheck_days)))
     if account.token_env and not token:
         session.gap(account.api_base, f"token variable {account.token_env} is not set; "
                     "only public data was captured", scope="token")
     try:
-        source.run(session)
+        if targeted is not None:
+            targeted(source, session)
+        else:
+            source.run(session)
     except CivicRecordsError as exc:
         session.gap(account.api_base, f"capture stopped: {exc.message}", scope=None)
     finally:
         client.close()
     outcome = AccountOutcome(name=account.name, platform=account.platform,
-                             mode="full" if full else "incremental", gaps=session.gaps,
+                             mode="targeted" if targeted else "full" if full else "incremental",
+                             gaps=session.gaps,
                              token=session.token_status)
     outcome.counts = {**writer.counts.for_account(account.name),
                       "requests": client.requests_made, "retries": client.retries,

@@ -37,8 +37,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from civicrecords.archiver.sample.bluesky import BlueskyPlatform
+from civicrecords.archiver.sample.facebook import FacebookPlatform
 from civicrecords.archiver.sample.faults import FaultInjector, FaultPlan
 from civicrecords.archiver.sample.feed import FeedSite
+from civicrecords.archiver.sample.instagram import InstagramPlatform
 from civicrecords.archiver.sample.mastodon import MastodonPlatform
 from civicrecords.archiver.sample.model import STATES, State
 from civicrecords.archiver.sample.routing import Platform, Request, Response, Route, Router
@@ -117,6 +119,10 @@ class SamplePlatform:
         self.youtube = YouTubePlatform()
         self.register(self.youtube)
         self.register(self.youtube.files)
+        self.facebook = FacebookPlatform()
+        self.instagram = InstagramPlatform(self.facebook.access)
+        for meta in (self.facebook, self.instagram, self.facebook.cdn, self.instagram.cdn):
+            self.register(meta)
         self._state: State = "initial"
         self.set_state(state)
         self._server: HttpServer | None = None

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from civicrecords.archiver.sources.base import Source
 from civicrecords.archiver.sources.bluesky import BlueskySource
+from civicrecords.archiver.sources.facebook import FacebookSource
 from civicrecords.archiver.sources.feed import FeedSource
+from civicrecords.archiver.sources.instagram import InstagramSource
 from civicrecords.archiver.sources.mastodon import MastodonSource
 from civicrecords.archiver.sources.x import XSource
 from civicrecords.archiver.sources.youtube import YouTubeSource
@@ -20,6 +22,8 @@ SOURCES: dict[str, type] = {
     YouTubeSource.platform: YouTubeSource,
     BlueskySource.platform: BlueskySource,
     FeedSource.platform: FeedSource,
+    FacebookSource.platform: FacebookSource,
+    InstagramSource.platform: InstagramSource,
 }
 
 
