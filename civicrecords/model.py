@@ -18,7 +18,8 @@ from typing import Any, Literal
 ITEM_SCHEMA = "civicrecords.item/1"
 SWEEP_SCHEMA = "civicrecords.sweep/1"
 
-ItemKind = Literal["post", "comment", "message", "media"]
+# "page": an HTML page from an imported web archive (platform "web"; see archiver.importer)
+ItemKind = Literal["post", "comment", "message", "media", "page"]
 ItemStatus = Literal["live", "edited", "removed"]
 
 

@@ -19,6 +19,7 @@ from civicrecords.cli import (
     bundle_commands,
     demo_commands,
     hold_commands,
+    import_commands,
     inventory_commands,
     monitor_commands,
     request_commands,
@@ -67,6 +68,7 @@ def main(
 
 
 archive_commands.register(app)
+import_commands.register(app)
 search_commands.register(app)
 request_commands.register(app)
 inventory_commands.register(app)

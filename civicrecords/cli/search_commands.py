@@ -229,8 +229,10 @@ def _print_item(context: CliContext, details: dict[str, Any], versions: bool) ->
     out = context.out
     out.print(f"{details['ref']}  [{details['kind']}, {details['status']}, "
               f"{details['classification']}]", markup=False)
-    out.print(f"author:  {details['author']} ({details['author_name']})", markup=False)
-    out.print(f"created: {details['created_at']}   url: {details['url']}", markup=False)
+    if details["author"] or details["author_name"]:
+        out.print(f"author:  {details['author']} ({details['author_name']})", markup=False)
+    created = "captured" if details["kind"] == "page" else "created"
+    out.print(f"{created}: {details['created_at']}   url: {details['url']}", markup=False)
     if details["parent_id"]:
         out.print(f"reply to: {details['parent_id']}   thread: {details['thread_id']}",
                   markup=False)

@@ -86,7 +86,7 @@ def snippet(text: str, query: Node, width: int = 200) -> Snippet:
             right += 1
         if right - left > best_count:
             best_start, best_count = index, right - left
-    lead = max(0, tokens[best_start].start - width // 6)
+    lead = max(0, min(tokens[best_start].start - width // 6, len(flat) - width))
     if lead:
         space = flat.find(" ", lead)
         lead = space + 1 if 0 <= space < tokens[best_start].start else tokens[best_start].start
