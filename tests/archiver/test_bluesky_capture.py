@@ -7,6 +7,7 @@ import io
 import json
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -242,7 +243,19 @@ def test_throttling_errors_resets_and_truncation_end_in_the_same_archive(
     assert {"429", "503", "reset", "truncate"} <= set(injected)
     resets = injected.get("reset", 0) + injected.get("reset_headers", 0)  # some look stale
     assert result.accounts[0].counts["retries"] >= sum(injected.values()) - resets
-    assert 3 in [round(c) for c in env.sleep.calls]  # Retry-After of the 429/503 honoured
+    assert 3 in [round(c) for c in env.sleep.calls]  # Retry-After of the 503s honoured
+    throttled = [r for path in faulty.warcs_dir.rglob("*.warc.gz")
+                 for r in warc_reader.parse(path) if r.headers["WARC-Type"] == "response"
+                 and r.block.startswith(b"HTTP/1.1 429")]
+    assert len(throttled) == injected["429"]
+    for record in throttled:  # Bluesky's own answer, and the client waited for its reset
+        head = record.block.partition(b"\r\n\r\n")[0].decode().lower()
+        assert "ratelimit-remaining: 0" in head and b"RateLimitExceeded" in record.block
+        reset = int(head.split("ratelimit-reset: ")[1].split("\r\n")[0])
+        sent = datetime.fromisoformat(record.headers["WARC-Date"].replace("Z", "+00:00"))
+        wait = min(120.0, reset - sent.timestamp())
+        if wait > 2:  # (a 429 at the very end of a rate-limit window needs no wait)
+            assert any(abs(c - wait) < 1.5 for c in env.sleep.calls), (wait, env.sleep.calls)
 
     def state(archive: Archive) -> dict[str, tuple[str, str]]:
         with Catalog(archive.catalog_path) as catalog:
@@ -323,3 +336,19 @@ def test_without_a_token_public_data_is_captured_and_chat_is_a_gap(
     assert not [r for r in got.values() if r["kind"] == "message"]
     truth = GroundTruth(platform.bluesky.bsky(platform.world), "initial")
     assert all(uri in got for uri in truth.timeline(platform.world.city))
+
+
+def test_a_handle_the_did_document_does_not_claim_is_flagged(tmp_path: Path,
+                                                             platform: SamplePlatform) -> None:
+    ids = platform.bluesky.bsky(platform.world).ids
+    city_did = ids.did(platform.world.city)
+    env = make_env(tmp_path / "env")
+    config = (f'[[accounts]]\nname = "{ACCOUNT}"\nplatform = "bluesky"\n'
+              f'api_base = "{platform.base_url}"\nplc_directory = "{platform.base_url}"\n'
+              f'account_id = "{city_did}"\nhandle = "mayor.lakesidemn.example"\n')
+    archive = Archive.create(tmp_path / "a", env, name="City", extra_config=config)
+    result = run_capture(archive)
+    identity = [g for g in result.gaps if g.scope == "identity"]
+    assert len(identity) == 1
+    assert "mayor.lakesidemn.example is not confirmed" in identity[0].reason
+    assert "lakesidemn.example" in identity[0].reason.split("claims")[1]

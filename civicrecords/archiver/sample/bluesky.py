@@ -185,14 +185,14 @@ class BlueskyPlatform:
 
     @staticmethod
     def error_response(status: int, retry_after: int | None) -> Response | None:
-        """Bluesky's answer when throttling (429) or overloaded (503); None (the gateway's
-        HTML page) for 500/502."""
-        if status not in (429, 503):
-            return None
+        """Bluesky's answer when throttling (429: ``RateLimitExceeded``, and only the
+        ``RateLimit-*`` headers say when to come back) or overloaded (503, with
+        ``Retry-After``); None (the gateway's HTML page) for 500/502."""
         if status == 429:
-            response = xrpc_error(429, "RateLimitExceeded", "Rate Limit Exceeded")
-        else:
-            response = xrpc_error(503, "InternalServerError", "Service Unavailable")
+            return xrpc_error(429, "RateLimitExceeded", "Rate Limit Exceeded")
+        if status != 503:
+            return None
+        response = xrpc_error(503, "InternalServerError", "Service Unavailable")
         if retry_after is not None:
             response.headers.append(("Retry-After", str(retry_after)))
         return response
