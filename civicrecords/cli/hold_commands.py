@@ -6,8 +6,10 @@ from enum import StrEnum
 
 import typer
 
+from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog
 from civicrecords.cli.context import CliContext
+from civicrecords.cli.storage_commands import sync_holds
 from civicrecords.discovery.holds import (
     Hold,
     add_hold,
@@ -16,6 +18,7 @@ from civicrecords.discovery.holds import (
     load_hold,
     release_hold,
 )
+from civicrecords.errors import CivicRecordsError
 
 hold_app = typer.Typer(help="Legal holds: preserve a matter's items from disposal until "
                        "released.", no_args_is_help=True)
@@ -72,6 +75,7 @@ def add(
     held = _counts(context).get(hold.matter, 0)
     context.out.print(f"hold on {hold.matter}: scope {hold.scopes[-1].number} added "
                       f"({hold.scopes[-1].describe()}); {held} item(s) held now", markup=False)
+    _sync_bucket(context, archive)
 
 
 @hold_app.command("list")
@@ -125,6 +129,22 @@ def release(
 ) -> None:
     """Release a matter's hold; its items follow the retention schedule again."""
     context: CliContext = ctx.obj
-    hold = release_hold(context.open_archive(), matter, reason=reason)
+    archive = context.open_archive()
+    hold = release_hold(archive, matter, reason=reason)
     context.out.print(f"released the hold on {hold.matter} at {hold.released_at}",
                       markup=False)
+    _sync_bucket(context, archive)
+
+
+def _sync_bucket(context: CliContext, archive: Archive) -> None:
+    """With off-site storage configured, make the bucket's S3 legal holds follow at once."""
+    if not archive.config.storage.enabled:
+        return
+    try:
+        result = sync_holds(archive)
+    except CivicRecordsError as exc:
+        context.error_line(f"the hold is recorded, but the bucket's legal holds were not "
+                           f"updated: {exc.message}; run 'civicrecords storage sync-holds'")
+        return
+    context.out.print(f"bucket: S3 legal hold on {len(result.on)} object(s), off "
+                      f"{len(result.off)}", markup=False)

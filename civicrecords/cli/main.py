@@ -21,6 +21,7 @@ from civicrecords.cli import (
     hold_commands,
     import_commands,
     inventory_commands,
+    listen_commands,
     monitor_commands,
     request_commands,
     search_commands,
@@ -76,6 +77,7 @@ hold_commands.register(app)
 bundle_commands.register(app)
 demo_commands.register(app)
 monitor_commands.register(app)
+listen_commands.register(app)
 storage_commands.register(app)
 
 

@@ -11,7 +11,6 @@ from botocore.exceptions import ClientError
 from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog
 from civicrecords.cli.main import run
-from civicrecords.discovery.holds import add_hold, release_hold
 from civicrecords.environment import Environment
 from civicrecords.search.backend import SearchQuery
 from civicrecords.search.service import open_backend, search
@@ -72,9 +71,9 @@ def test_locked_versions_cannot_be_deleted_and_legal_hold_follows_holds(
                              VersionId=state.stored[first]["version_id"])
     assert refused.value.response["Error"]["Code"] in ("AccessDenied", "ObjectLocked")
 
-    add_hold(stored_archive, "smith-v-lakeside", accounts=["lakeside-mayor"], note="suit")
-    status, out = cli(env, stored_archive.root, "storage", "sync-holds")
-    assert status == 0, out
+    status, out = cli(env, stored_archive.root, "hold", "add", "smith-v-lakeside",
+                      "--accounts", "lakeside-mayor", "--note", "suit")
+    assert status == 0 and "S3 legal hold on" in out, out  # the bucket follows at once
     state = Ledger(stored_archive.root, env).state()
     held = sorted(p for p, e in state.holds.items() if e["status"] == "ON")
     assert held and all("lakeside-mayor" in p for p in held)
@@ -85,8 +84,8 @@ def test_locked_versions_cannot_be_deleted_and_legal_hold_follows_holds(
     with pytest.raises(ClientError):
         client.delete_object(Bucket=bucket.name, Key=bucket.key(held[0]),
                              VersionId=state.stored[held[0]]["version_id"])
-    release_hold(stored_archive, "smith-v-lakeside", reason="settled")
-    assert cli(env, stored_archive.root, "storage", "sync-holds")[0] == 0
+    assert cli(env, stored_archive.root, "hold", "release", "smith-v-lakeside",
+               "--reason", "settled")[0] == 0
     for path in held:
         assert legal_hold(client, bucket.name, bucket.key(path),
                           state.stored[path]["version_id"]) == "OFF"
