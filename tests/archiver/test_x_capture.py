@@ -313,3 +313,19 @@ def test_environment_without_the_token_variable_is_a_gap(tmp_path: Path) -> None
                            config_dir=archive.env.config_dir, operator="test-clerk")
         result = run_capture(Archive.open(archive.root, bare))
     assert [g.scope for g in result.gaps] == ["token"] and TOKEN_ENV in result.gaps[0].reason
+
+
+def test_incremental_capture_reads_only_what_is_new(tmp_path: Path) -> None:
+    with SamplePlatform(posts=60) as platform:
+        archive = x_archive(tmp_path, platform)
+        first = run_capture(archive)
+        platform.set_state("later")
+        second = run_capture(archive)
+        want = expected(platform.world, "later")
+    assert (first.accounts[0].mode, second.accounts[0].mode) == ("full", "incremental")
+    assert second.accounts[0].counts["requests"] < first.accounts[0].counts["requests"] / 2
+    state = catalog_state(archive)
+    new_posts = {p for p in platform.world.changes().new_post_ids if p in want["post"]}
+    assert new_posts and new_posts <= set(state)
+    assert want["message"] <= set(state)
+    assert not [p for p, r in state.items() if r["status"] == "removed"]  # no sweeps
