@@ -394,3 +394,28 @@ def test_token_expiry_is_read_from_a_jwt_without_trusting_it() -> None:
     assert jwt_expiry(token) == "2026-01-02T03:04:05Z"
     assert jwt_expiry("opaque-token") is None
     assert jwt_expiry("a.!!!.c") is None
+
+
+def test_answers_of_the_wrong_shape_are_data_not_crashes() -> None:
+    junk: list[Any] = [None, 7, "text", [], ["a", 1], {"$type": 3}]
+    view = load("get_posts.json")["posts"][0]
+    for value in junk:
+        broken = json.loads(json.dumps(view))
+        broken["record"]["facets"] = [{"features": [value], "index": value}]
+        broken["record"]["reply"] = {"parent": value, "root": value}
+        broken["record"]["labels"] = value
+        broken["embed"] = {"$type": "app.bsky.embed.images#view", "images": [value]}
+        broken["labels"] = [value]
+        item = post_view_item(broken, account_name=ACCOUNT, owner_did="x")
+        assert item.platform_id == view["uri"] and item.parent_id is None
+        assert feed_item({"post": value, "reason": value}, account_name=ACCOUNT,
+                         owner_did="x") is None
+        walk = thread_walk({"post": broken, "replies": [value], "parent": value},
+                           account_name=ACCOUNT, owner_did="x")
+        assert [i.platform_id for i, _d in walk.items] == [view["uri"]]
+        convo = {"id": "c", "members": value}
+        message = message_item({"id": "m", "text": "hi", "sender": value, "reactions": value},
+                               convo=convo, account_name=ACCOUNT, owner_did="x")
+        assert message is not None and message.text == "hi"
+        assert did_document_pds(value) is None and did_document_handles(value) == []
+        assert profile_summary(value)["did"] == ""

@@ -50,6 +50,8 @@ from civicrecords.archiver.sources.bluesky_identity import (
 from civicrecords.archiver.sources.bluesky_records import (
     PLATFORM,
     Actor,
+    as_object,
+    as_objects,
     at_uri_parts,
     feed_item,
     message_item,
@@ -124,7 +126,8 @@ class BlueskySource:
                                                handle=handle), scope=IDENTITY, ok=(200, 400))
             if page is None:
                 return None
-            if page.exchange.status != 200 or not isinstance(page.data.get("did"), str):
+            if page.exchange.status != 200 or not isinstance(as_object(page.data).get("did"),
+                                                             str):
                 error, message = xrpc_error(page.data)
                 session.gap(page.exchange.url, f"handle {handle} does not resolve: "
                             f"{error or page.exchange.status} {message}".strip(),
@@ -187,13 +190,14 @@ class BlueskySource:
             session.report_token(valid=False, expires_at=expires,
                                  detail=f"{error or page.exchange.status}: {message}".strip())
             return False
-        if page.data.get("did") != owner.did:
+        session_info = as_object(page.data)
+        if session_info.get("did") != owner.did:
             session.report_token(valid=False, expires_at=expires,
-                                 detail=f"the token belongs to {page.data.get('handle')}, "
+                                 detail=f"the token belongs to {session_info.get('handle')}, "
                                         f"not {owner.handle}")
             return False
         session.report_token(valid=True, expires_at=expires,
-                             detail=f"authenticated as {page.data.get('handle')}")
+                             detail=f"authenticated as {session_info.get('handle')}")
         return True
 
     @staticmethod
@@ -234,7 +238,7 @@ class BlueskySource:
                 complete = False
                 break
             ids = []
-            for entry in page.data["feed"]:
+            for entry in as_objects(page.data["feed"]):
                 item = feed_item(entry, account_name=self.account.name, owner_did=owner.did)
                 if item is None:
                     continue
@@ -284,7 +288,8 @@ class BlueskySource:
                 session.gap(page.exchange.url, f"thread of {anchor}: {error} {message}".strip(),
                             scope=scope)
                 return
-            walk = thread_walk(page.data.get("thread"), account_name=self.account.name,
+            walk = thread_walk(as_object(page.data).get("thread"),
+                               account_name=self.account.name,
                                owner_did=owner.did, thread_id=post.thread_id)
             gone.update(walk.not_found)
             for index, (item, _depth) in enumerate(walk.items):
@@ -313,9 +318,10 @@ class BlueskySource:
             return False
         record = session.get_json(self._xrpc("com.atproto.repo.getRecord", pds, repo=parts[0],
                                              collection=parts[1], rkey=parts[2]), scope=scope)
-        if record is None or not isinstance(record.data.get("value"), dict):
+        data = as_object(record.data if record is not None else None)
+        if record is None or not isinstance(data.get("value"), dict):
             return False
-        item = record_item(uri, record.data.get("cid"), record.data["value"],
+        item = record_item(uri, data.get("cid"), data["value"],
                            author=Actor("", parts[0]), account_name=self.account.name,
                            owner_did="", thread_id=post.thread_id)
         item.extra["blocked_in_thread"] = True
@@ -330,9 +336,10 @@ class BlueskySource:
             batch = uris[start:start + GET_POSTS_BATCH]
             page = session.get_json(self._xrpc("app.bsky.feed.getPosts", uris=batch),
                                     scope="probe")
-            if page is None or not isinstance(page.data.get("posts"), list):
+            posts = as_object(page.data if page is not None else None).get("posts")
+            if not isinstance(posts, list):
                 return None
-            served.update(str(p.get("uri")) for p in page.data["posts"] if isinstance(p, dict))
+            served.update(str(p.get("uri")) for p in as_objects(posts))
         return served
 
     def _in_repo(self, session: Session, uri: str) -> bool | None:
@@ -449,8 +456,8 @@ class BlueskySource:
             if page is None:
                 complete = False
                 break
-            for convo in page.data["convos"]:
-                last = (convo.get("lastMessage") or {}).get("id")
+            for convo in as_objects(page.data["convos"]):
+                last = as_object(convo.get("lastMessage")).get("id")
                 if not session.full and last in known:
                     continue  # incremental: nothing new in this conversation
                 complete &= self._conversation(session, owner, convo, pds, headers, known,
@@ -467,9 +474,7 @@ class BlueskySource:
             if page is None:
                 return False
             ids = []
-            for message in page.data["messages"]:
-                if not isinstance(message, dict):
-                    continue
+            for message in as_objects(page.data["messages"]):
                 item = message_item(message, convo=convo, account_name=self.account.name,
                                     owner_did=owner.did)
                 if item is None:

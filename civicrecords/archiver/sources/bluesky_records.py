@@ -37,6 +37,17 @@ HIDING_LABELS: Final = frozenset({"!hide", "!takedown", "!suspend"})
 _RAW_CID_PREFIX: Final = bytes([0x01, 0x55, 0x12, 0x20])  # CIDv1, raw codec, sha2-256, 32 bytes
 
 
+
+def as_object(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else {} (answers are data: shapes are checked)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_objects(value: Any) -> list[dict[str, Any]]:
+    """The JSON objects in a JSON list (anything else contributes nothing)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 # ----- identifiers ------------------------------------------------------------------------
 def at_uri_parts(uri: str) -> tuple[str, str, str] | None:
     """(repo DID, collection, record key) of an ``at://`` URI; None when it is not one."""
@@ -104,8 +115,8 @@ def actor(data: Any) -> Actor:
     """An ``actor.defs#profileView*`` (or a bare ``{"did": ...}``) as an ``Actor``."""
     if not isinstance(data, dict):
         return Actor("", "")
-    labels = tuple(str(label.get("val")) for label in data.get("labels") or []
-                   if isinstance(label, dict) and label.get("val"))
+    labels = tuple(str(label["val"]) for label in as_objects(data.get("labels"))
+                   if label.get("val"))
     return Actor(str(data.get("handle") or ""), str(data.get("did") or ""),
                  str(data.get("displayName") or ""), labels)
 
@@ -113,8 +124,8 @@ def actor(data: Any) -> Actor:
 # ----- posts ------------------------------------------------------------------------------
 def _labels(labels: Any) -> list[dict[str, Any]]:
     out = []
-    for label in labels or []:
-        if isinstance(label, dict) and label.get("val"):
+    for label in as_objects(labels):
+        if label.get("val"):
             out.append({"val": label["val"], "src": label.get("src"),
                         "neg": bool(label.get("neg")), "cts": label.get("cts")})
     return out
@@ -126,16 +137,14 @@ def _facets(record: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
     mentions: list[str] = []
     tags: list[str] = [str(t) for t in record.get("tags") or [] if isinstance(t, str)]
     links: list[str] = []
-    for facet in record.get("facets") or []:
-        if not isinstance(facet, dict):
-            continue
-        index = facet.get("index") or {}
+    for facet in as_objects(record.get("facets")):
+        index = as_object(facet.get("index"))
         start, end = index.get("byteStart"), index.get("byteEnd")
         shown = ""
         if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(raw):
             shown = raw[start:end].decode("utf-8", "replace")
-        for feature in facet.get("features") or []:
-            kind = str((feature or {}).get("$type", ""))
+        for feature in as_objects(facet.get("features")):
+            kind = str(feature.get("$type", ""))
             if kind.endswith("#mention"):
                 name = shown.lstrip("@") if shown.startswith("@") else ""
                 mentions.append(name or str(feature.get("did") or ""))
@@ -192,8 +201,8 @@ def media_refs(uri: str, record_embed: Any, view_embed: Any) -> list[MediaRef]:
     alt text, and the AppView's CDN URL (full-size image, or the video's HLS playlist)."""
     record_media = _record_media(record_embed)
     refs: list[MediaRef] = []
-    images_view = _view_part(view_embed, "app.bsky.embed.images#").get("images") or []
-    images_record = record_media.get("images") or []
+    images_view = as_objects(_view_part(view_embed, "app.bsky.embed.images#").get("images"))
+    images_record = as_objects(record_media.get("images"))
     for index in range(max(len(images_view), len(images_record))):
         shown = images_view[index] if index < len(images_view) else {}
         stored = images_record[index] if index < len(images_record) else {}
@@ -216,7 +225,7 @@ def media_details(ref: MediaRef, record_embed: Any, view_embed: Any) -> dict[str
     """Blob facts for one media ref: CID, MIME type, size, thumbnail, aspect ratio."""
     cid = ref.platform_id.rpartition("#")[2]
     record_media = _record_media(record_embed)
-    blobs = [(i.get("image"), i) for i in record_media.get("images") or []]
+    blobs = [(i.get("image"), i) for i in as_objects(record_media.get("images"))]
     if record_media.get("video"):
         blobs.append((record_media["video"], record_media))
     details: dict[str, Any] = {"cid": cid, "cdn_url": ref.url or None}
@@ -224,7 +233,7 @@ def media_details(ref: MediaRef, record_embed: Any, view_embed: Any) -> dict[str
         if blob_cid(blob) == cid and isinstance(blob, dict):
             details.update(mime_type=blob.get("mimeType"), size=blob.get("size"),
                            aspect_ratio=holder.get("aspectRatio"))
-    for image in _view_part(view_embed, "app.bsky.embed.images#").get("images") or []:
+    for image in as_objects(_view_part(view_embed, "app.bsky.embed.images#").get("images")):
         if _cid_from_cdn(str(image.get("fullsize") or "")) == cid:
             details["thumb"] = image.get("thumb")
     video = _view_part(view_embed, "app.bsky.embed.video#")
@@ -244,9 +253,9 @@ def _quote(view_embed: Any, record_embed: Any) -> dict[str, Any] | None:
                 "text": value.get("text"), "created_at": value.get("createdAt")}
     embed = record_embed if isinstance(record_embed, dict) else {}
     if str(embed.get("$type", "")).startswith("app.bsky.embed.recordWithMedia"):
-        embed = embed.get("record") or {}
+        embed = as_object(embed.get("record"))
     if str(embed.get("$type", "")).startswith("app.bsky.embed.record"):
-        strong = embed.get("record") or {}
+        strong = as_object(embed.get("record"))
         return {"uri": strong.get("uri"), "cid": strong.get("cid"), "status": "reference"}
     return None
 
@@ -272,13 +281,12 @@ def record_item(uri: str, cid: str | None, record: dict[str, Any], *, author: Ac
     ``!takedown``) set ``hidden``; self-labels (content warnings) are versioned.
     """
     view = view or {}
-    reply = record.get("reply") if isinstance(record.get("reply"), dict) else {}
-    parent = (reply.get("parent") or {}).get("uri")
-    root = (reply.get("root") or {}).get("uri")
+    reply = as_object(record.get("reply"))
+    parent = as_object(reply.get("parent")).get("uri")
+    root = as_object(reply.get("root")).get("uri")
     mentions, tags, links = _facets(record)
     langs = [str(lang) for lang in record.get("langs") or [] if isinstance(lang, str)]
-    self_labels = [v.get("val") for v in ((record.get("labels") or {}).get("values") or [])
-                   if isinstance(v, dict)]
+    self_labels = [v.get("val") for v in as_objects(as_object(record.get("labels")).get("values"))]
     moderation = _labels(view.get("labels"))
     versioned: dict[str, Any] = {"cid": cid}
     if self_labels:
@@ -398,9 +406,9 @@ def thread_walk(thread: Any, *, account_name: str, owner_did: str,
     walk = ThreadWalk()
     if not isinstance(thread, dict) or thread.get("$type", THREAD_VIEW) != THREAD_VIEW:
         return walk
-    gate = (thread.get("post") or {}).get("threadgate") or {}
-    walk.hidden_replies = [str(u) for u in ((gate.get("record") or {}).get("hiddenReplies")
-                                            or [])]
+    gate = as_object(as_object(thread.get("post")).get("threadgate"))
+    hidden = as_object(gate.get("record")).get("hiddenReplies")
+    walk.hidden_replies = [str(u) for u in hidden] if isinstance(hidden, list) else []
     stack: list[tuple[dict[str, Any], int, str]] = [(thread, 0, "")]
     while stack:
         node, depth, parent_uri = stack.pop()
@@ -410,7 +418,7 @@ def thread_walk(thread: Any, *, account_name: str, owner_did: str,
             continue
         if kind == BLOCKED:
             walk.blocked.append((str(node.get("uri")),
-                                 str((node.get("author") or {}).get("did") or ""), parent_uri))
+                                 str(as_object(node.get("author")).get("did") or ""), parent_uri))
             continue
         if kind != THREAD_VIEW or not isinstance(node.get("post"), dict):
             continue
@@ -449,17 +457,16 @@ def message_item(message: dict[str, Any], *, convo: dict[str, Any], account_name
     """
     if message.get("$type") == DELETED_MESSAGE or "text" not in message:
         return None
-    members = {m.did: m for m in (actor(x) for x in convo.get("members") or [])}
-    sender_did = str((message.get("sender") or {}).get("did") or "")
+    members = {m.did: m for m in (actor(x) for x in as_objects(convo.get("members")))}
+    sender_did = str(as_object(message.get("sender")).get("did") or "")
     sender = members.get(sender_did, Actor("", sender_did))
     convo_id = str(convo.get("id") or "")
     mentions, tags, links = _facets(message)
     extra: dict[str, Any] = {"conversation_id": convo_id, "rev": message.get("rev"),
                              "reactions": [{"value": r.get("value"),
-                                            "sender": (r.get("sender") or {}).get("did"),
+                                            "sender": as_object(r.get("sender")).get("did"),
                                             "created_at": r.get("createdAt")}
-                                           for r in message.get("reactions") or []
-                                           if isinstance(r, dict)],
+                                           for r in as_objects(message.get("reactions"))],
                              "from_account": sender_did == owner_did}
     if links:
         extra["links"] = links

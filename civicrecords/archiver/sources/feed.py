@@ -28,6 +28,7 @@ Scopes: ``feed`` (entries), ``page:<entry id>`` (the entry's page), ``media:<ent
 
 from __future__ import annotations
 
+import zlib
 from typing import ClassVar, Final
 from urllib.parse import quote, urlsplit
 
@@ -136,9 +137,10 @@ class FeedSource:
                   discover: bool) -> tuple[Exchange, ParsedFeed] | None:
         exchange = session.get_text(url, scope=FEED, headers=self._headers(session, url,
                                                                             FEED_ACCEPT))
-        if exchange is None:
+        data = self._body(session, exchange, FEED)
+        if exchange is None or data is None:
             return None
-        parsed = parse_feed(exchange.content(), url=exchange.url,
+        parsed = parse_feed(data, url=exchange.url,
                             content_type=exchange.headers.get("content-type"))
         if not parsed.is_feed:
             if discover and parsed.alternate:
@@ -150,6 +152,19 @@ class FeedSource:
             session.gap(exchange.url, f"feed is not well-formed XML ({parsed.problem}); "
                         "entries the parser recovered were kept", scope=FEED)
         return exchange, parsed
+
+    @staticmethod
+    def _body(session: Session, exchange: Exchange | None, scope: str) -> bytes | None:
+        """The body with its Content-Encoding undone; a gap (and None) when it does not
+        decode (a compressed body cut short)."""
+        if exchange is None:
+            return None
+        try:
+            return exchange.content()
+        except (OSError, EOFError, zlib.error) as exc:
+            session.gap(exchange.url, f"body does not decode ({type(exc).__name__})",
+                        scope=scope)
+            return None
 
     # ----- pages and images ----------------------------------------------------------------
     def _attachments(self, session: Session, entry: Item, exchange: Exchange) -> None:
@@ -174,12 +189,13 @@ class FeedSource:
         scope = page_scope(entry.platform_id)
         exchange = session.get_text(url, scope=scope, headers=self._headers(
             session, url, PAGE_ACCEPT), ok=(200, *GONE))
-        if exchange is None:
-            return
-        if exchange.status in GONE:
+        if exchange is not None and exchange.status in GONE:
             session.sweep(scope, [], reason="deleted")
             return
-        session.observe(page_item(entry, url, exchange), exchange, scope=scope)
+        data = self._body(session, exchange, scope)
+        if exchange is None or data is None:
+            return
+        session.observe(page_item(entry, url, exchange, data), exchange, scope=scope)
         session.sweep(scope, [page_id(url)])
 
     # ----- removals ------------------------------------------------------------------------

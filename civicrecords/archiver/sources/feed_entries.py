@@ -247,10 +247,11 @@ def page_url(platform_id: str) -> str:
     return platform_id.removesuffix("#page")
 
 
-def page_item(entry: Item, url: str, exchange: Exchange) -> Item:
-    """The page an entry links to, as a ``media`` item (id ``page_id(url)``): its title and
-    main text (``<article>``, else ``<main>``, else the whole page)."""
-    markup = _decode_html(exchange.content(), exchange.headers.get("content-type"))
+def page_item(entry: Item, url: str, exchange: Exchange, data: bytes) -> Item:
+    """The page an entry links to (``data``: its body, Content-Encoding undone) as a
+    ``media`` item (id ``page_id(url)``): its title and main text (``<article>``, else
+    ``<main>``, else the whole page)."""
+    markup = _decode_html(data, exchange.headers.get("content-type"))
     main = next((m.group(0) for pattern in _MAIN if (m := pattern.search(markup))), markup)
     return Item(
         platform=PLATFORM, account=entry.account, platform_id=page_id(url), kind="media",
