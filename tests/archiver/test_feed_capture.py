@@ -188,6 +188,25 @@ def test_entries_that_leave_an_rss_window_are_not_removals(tmp_path: Path,
     assert sum(probes.values()) >= len(later) + len(left)  # every page was asked about
 
 
+def test_incremental_capture_reads_only_new_entries_pages(tmp_path: Path,
+                                                         platform: SamplePlatform) -> None:
+    archive, _env = feed_archive(tmp_path, f"{platform.base_url}/city/news/atom.xml")
+    first = run_capture(archive)
+    platform.set_state("later")
+    platform.reset_stats()
+    second = run_capture(archive)
+    assert second.accounts[0].mode == "incremental" and not second.gaps
+    assert second.accounts[0].counts["requests"] < first.accounts[0].counts["requests"] / 3
+    got = items(archive)
+    initial = {p.id for p in platform.feed.news(platform.world, "initial")}
+    new = [p for p in platform.feed.news(platform.world, "later") if p.id not in initial]
+    assert new
+    for post in new:
+        assert got[atom_id(post)]["first_job"] == second.job_id
+        assert page_url(platform.base_url, post) + "#page" in got
+    assert sum(a.counts["removed"] for a in second.accounts) == 0  # no sweep in this mode
+
+
 def test_faults_on_the_website_end_in_the_same_archive(tmp_path: Path) -> None:
     plan = FaultPlan(rate=0.4, kinds=("429", "500", "502", "503", "reset", "truncate"),
                      max_per_url=2, seed=3, retry_after=2, paths=("/city/",))

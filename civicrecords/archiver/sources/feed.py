@@ -93,7 +93,13 @@ class FeedSource:
     # ----- walk ----------------------------------------------------------------------------
     def run(self, session: Session) -> None:
         """Capture every entry of the feed (every page of a paged feed), each entry's page
-        and images; in full mode also ask about the pages of entries that left the feed."""
+        and images; in full mode also ask about the pages of entries that left the feed.
+
+        Incremental mode still records every entry of the documents it reads (their edits
+        become versions), but fetches pages and images only for new entries and entries
+        created or updated after ``state['recheck_after']``, stops following paging links
+        at the first document with nothing new, and sweeps nothing.
+        """
         url = self._feed_url(session)
         parts = urlsplit(url)
         self._origin = f"{parts.scheme}://{parts.netloc}".lower()
