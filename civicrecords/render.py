@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -91,8 +92,10 @@ def safe_link(url: str | None, label: str | None = None) -> Markup:
                   f'referrerpolicy="no-referrer">{text}</a>')
 
 
+@lru_cache(maxsize=1)
 def environment() -> Environment:
-    """The shared Jinja2 environment (autoescape on, undefined names are errors)."""
+    """The shared Jinja2 environment (autoescape on, undefined names are errors); built once
+    per process, so each template is compiled once and then served from Jinja's cache."""
     env = Environment(loader=PackageLoader("civicrecords", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)

@@ -19,7 +19,7 @@ import io
 import json
 import os
 import shutil
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ IMAGE_FORMATS = {"image/jpeg": ("JPEG", ".jpg"), "image/png": ("PNG", ".png"),
                  "image/gif": ("GIF", ".gif"), "image/webp": ("WEBP", ".webp")}
 EXTENSIONS = {"video/mp4": ".mp4", "video/webm": ".webm", "audio/mpeg": ".mp3",
               "application/pdf": ".pdf"}
+THREAD_WINDOW = 25
 EXTRA_LABELS = {"letter.html": "response letter", "letter.pdf": "response letter (PDF)"}
 
 __all__ = ["ExportPolicy", "ExportResult", "export_bundle", "kind_label", "ordered_items",
@@ -271,13 +272,17 @@ def _write_bundle(archive: Archive, request: Request, staging: Path,
             if view.versions else ""
         view.summary = view_summary
         view.page_from_item = f"{view.number:05d}.html"
+    conversations: dict[tuple[str, str, str], list[ItemView]] = defaultdict(list)
+    for view in thread:
+        conversations[(view.platform, view.account, view.thread)].append(view)
     items_dir = data_dir / "items"
     items_dir.mkdir(parents=True, exist_ok=True)
+    positions = {view.ref: index for members in conversations.values()
+                 for index, view in enumerate(members)}
     for view, _ in views:
-        same_thread = [v for v in thread if v.ref.split(":")[:2] == view.ref.split(":")[:2]
-                       and v.thread == view.thread]
+        same_thread = conversations[(view.platform, view.account, view.thread)]
         html = render("bundle_item.html", bundle=bundle, item=view, root="../",
-                      thread=same_thread if len(same_thread) > 1 else [])
+                      thread=_nearby(same_thread, positions[view.ref]))
         (items_dir / f"{view.number:05d}.html").write_text(html, "utf-8")
     (data_dir / "index.html").write_text(
         render("bundle_index.html", bundle=bundle, items=thread, root=""), "utf-8")
@@ -301,6 +306,16 @@ def _write_bundle(archive: Archive, request: Request, staging: Path,
     return ExportResult(path=staging, items=len(views), withheld=len(withheld),
                         redactions=len(plan.log), files=summary.files,
                         tagmanifest_sha256=summary.tagmanifest_sha256, bases=dict(bases))
+
+
+def _nearby(conversation: list[ItemView], position: int) -> list[ItemView]:
+    """The part of a conversation an item's page lists: all of it when it is short, else the
+    ``THREAD_WINDOW`` items on either side (the index lists every item), so pages stay small
+    and the export linear in the size of long threads. Empty for a lone item."""
+    if len(conversation) < 2:
+        return []
+    start = max(0, position - THREAD_WINDOW)
+    return conversation[start:position + THREAD_WINDOW + 1]
 
 
 def _redactions_csv(prepared: Prepared, views: list[tuple[ItemView, dict[str, Any]]]) -> str:

@@ -84,6 +84,8 @@ def candidates_for(catalog: Catalog, items: Iterable[ItemRow], config: Config
             data = version.item()
             for field_name in FIELDS:
                 value = getattr(data, field_name) or ""
+                if not value.strip():
+                    continue
                 for hit in detect(value, categories):
                     found.append(PiiCandidate(
                         item_ref=row.ref, version_id=version.id,
