@@ -16,7 +16,11 @@ from civicrecords.requests.calendar import parse_received
 from civicrecords.requests.fees import ACTIVITIES, StaffTime
 from civicrecords.requests.fulfil import fulfil
 from civicrecords.requests.letter import compose, letter_files
-from civicrecords.requests.policy import policy_for, require_verified
+from civicrecords.requests.policy import (
+    policy_for,
+    require_data_practices,
+    require_verified,
+)
 from civicrecords.requests.prepare import Prepared, prepare
 from civicrecords.requests.review import Ledger
 from civicrecords.requests.store import Request, RequestStore, local_zone
@@ -106,6 +110,7 @@ def fees_command(
     archive = context.open_archive()
     store = RequestStore(archive)
     request = store.get(request_id)
+    require_data_practices(request)
     if delivery or pages is not None or two_sided or color or media:
         if not request.is_open:
             raise UsageError(f"request {request.id} is {request.status}; it cannot change")

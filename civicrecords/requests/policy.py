@@ -107,19 +107,28 @@ def subject_policy(request: Request, decisions: dict[str, Decision], catalog: Ca
 
 def policy_for(request: Request, decisions: dict[str, Decision], catalog: Catalog,
                config: Config) -> ExportPolicy:
-    """The policy of a public or data-subject request (``RefusedError`` for discovery,
-    whose productions have their own exporter)."""
+    """The policy of a request: the data subject's, the public one with media looks, or for
+    discovery the one its productions apply (``public_policy`` without media looks)."""
     if request.kind == "subject":
         return subject_policy(request, decisions, catalog, config)
     if request.kind == "public":
         return public_policy(decisions, catalog, config)
-    raise RefusedError(f"request {request.id} is a {request.kind} request; it is produced "
-                       "with discovery volumes, not response bundles")
+    return public_policy(decisions)
+
+
+def require_data_practices(request: Request) -> None:
+    """Raise ``RefusedError`` for a discovery request: response bundles, letters and fees
+    are for public and data subject requests (discovery is produced in volumes)."""
+    if request.kind not in ("public", "subject"):
+        raise RefusedError(f"request {request.id} is a {request.kind} request; produce it "
+                           f"with 'civicrecords request export {request.id}' (volumes), not "
+                           "a response bundle, letter or fee")
 
 
 def require_verified(request: Request) -> None:
-    """Raise ``RefusedError`` unless the requester may receive the response: a data
-    subject's identity must have been verified (and how recorded) first."""
+    """Raise ``RefusedError`` unless the requester may receive the response: a public or
+    data subject request, and a data subject's identity verified (and how recorded)."""
+    require_data_practices(request)
     if request.kind == "subject" and not request.identity.get("method"):
         raise RefusedError(f"the identity of the data subject of {request.id} has not been "
                            f"verified; record how with 'civicrecords request identity "

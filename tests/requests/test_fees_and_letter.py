@@ -132,6 +132,7 @@ def test_hostile_requester_text_is_data_in_the_letter(sample_copy: Archive,
     status, out, _ = cli("request", "open", "--kind", "public", "--requester",
                          "<script>alert(1)</script>\u202e Bob", "--description",
                          "all posts\r\nX-Injected: 1 about <b>snow</b>", "--format", "json")
+    assert status == 0
     request_id = json.loads(out)["id"]
     with Catalog(archive.catalog_path) as catalog:
         item = next(catalog.iter_items("kind = 'post'", limit=1)).ref

@@ -48,6 +48,7 @@ def test_fulfil_records_the_verified_bundle_and_closes_the_request(
     status, out, err = cli("request", "fulfil", request.id, "--via", "secure portal",
                            "--delivered", "2026-11-20T10:15")
     assert status == 0, err
+    assert "via secure portal" in out
     closed = RequestStore(archive).get(request.id)
     digest = hashlib.sha256((second / "tagmanifest-sha256.txt").read_bytes()).hexdigest()
     assert closed.status == "fulfilled"

@@ -161,3 +161,25 @@ def test_messages_flagged_by_classification_can_be_released_after_review(
     assert status == 0, err
     assert json.loads(text)["withheld"] == 0
     assert "Data withheld in full" not in (out / "data" / "letter.html").read_text()
+
+
+def test_discovery_requests_use_the_same_review_list_but_no_response_letter(
+        sample_copy: Archive, tmp_path: Path) -> None:
+    archive = sample_copy
+    cli = cli_runner(archive.env, archive.root)
+    status, out, err = cli("request", "open", "--kind", "discovery", "--matter", "M-2026-1",
+                           "--bates-prefix", "LKS", "--format", "json")
+    assert status == 0, err
+    request_id = json.loads(out)["id"]
+    assert cli("request", "add", request_id, "--thread", SSN_THREAD)[0] == 0
+    entries = _entries(cli, request_id)
+    assert {"ssn", "phone"} <= {e["category"] for e in entries}
+    assert "media" not in {e["category"] for e in entries}  # productions image everything
+    phone = next(e for e in entries if e["category"] == "phone")
+    assert cli("request", "review", request_id, str(phone["number"]), "--decide", "accept",
+               "--reason", "non-party's number")[0] == 0
+    assert Ledger(RequestStore(archive).path(request_id)).latest()[phone["key"]].action == \
+        "redact"
+    for command in (("fees",), ("letter", "--out", str(tmp_path / "letter"))):
+        status, _, err = cli("request", command[0], request_id, *command[1:])
+        assert status == 8 and "volumes" in err
