@@ -8,8 +8,6 @@
 - ``hidden_comment_ids``: ground truth for comments the Page hid (the world has no such
   notion): the planted abusive comments in both states, and two more in "later".
 - ``Inbox``: the world's direct conversations as Page / Instagram inbox threads.
-- ``deliver_webhook``: POSTs a change notification signed with ``X-Hub-Signature-256`` the
-  way Meta does.
 """
 
 from __future__ import annotations
@@ -17,15 +15,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import http.client
-import json
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-from urllib.parse import urlsplit
 
 from civicrecords.archiver.sample.graph import graph_error
 from civicrecords.archiver.sample.ids import hex_name, mix
@@ -270,29 +264,6 @@ def _hidden_later(world: World) -> list[str]:
             if found >= 2:
                 break
     return chosen
-
-
-# ----- webhooks ------------------------------------------------------------------------------
-
-def deliver_webhook(callback_url: str, payload: Mapping[str, Any], app_secret: str, *,
-                    signature: str | None = None, timeout: float = 10.0) -> tuple[int, bytes]:
-    """POST ``payload`` to ``callback_url`` as Meta delivers change notifications: JSON,
-    ``X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body keyed with the app secret>``
-    (``signature`` overrides it, to forge one). Returns (status, body)."""
-    body = json.dumps(payload, separators=(",", ":")).encode()
-    mac = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    parts = urlsplit(callback_url)
-    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80,
-                                            timeout=timeout)
-    try:
-        connection.request("POST", parts.path or "/", body=body, headers={
-            "Content-Type": "application/json", "User-Agent": "facebookexternalua",
-            "X-Hub-Signature-256": signature if signature is not None else f"sha256={mac}"})
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
 
 
 # ----- inbox ---------------------------------------------------------------------------------

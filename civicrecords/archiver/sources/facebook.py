@@ -262,6 +262,11 @@ class FacebookSource:
         swept, so the removal is recorded (with Graph's reason) and the archived text
         stays. An object already gone when fetched is a gap."""
         self._auth = session_auth(session)
+        token = check_token(session, self.base, self._auth)
+        if token is not None and not token.valid:
+            session.gap(self.base, f"token rejected: {token.detail}; nothing was captured",
+                        scope="token")
+            return
         done: set[tuple[str, str, bool]] = set()
         for target in targets:
             key = (target.kind, target.object_id, target.verb == "remove")

@@ -258,6 +258,11 @@ class InstagramSource:
         """Fetch and archive the comments, media and messages that Instagram change
         notifications named, at once (an object already gone is a gap)."""
         self._auth = session_auth(session)
+        token = check_token(session, self.base, self._auth)
+        if token is not None and not token.valid:
+            session.gap(self.base, f"token rejected: {token.detail}; nothing was captured",
+                        scope="token")
+            return
         self._owner = (self.account.account_id or "", (self.account.handle or "").lstrip("@"))
         done: set[tuple[str, str]] = set()
         for target in targets:
