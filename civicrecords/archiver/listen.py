@@ -414,6 +414,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(HTTPStatus.OK, b"EVENT_RECEIVED", "notification kept")
 
     def _answer(self, status: HTTPStatus, body: bytes, note: str, close: bool = False) -> None:
+        self.listener.log(f"{self.client_address[0]} {self.command} {int(status)}: {note}")
         self.send_response(status)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -423,7 +424,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         self.end_headers()
         self.wfile.write(body)
-        self.listener.log(f"{self.client_address[0]} {self.command} {int(status)}: {note}")
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence http.server's own log: it would print request lines (with the verify

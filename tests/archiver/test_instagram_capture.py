@@ -46,9 +46,11 @@ def top_comment(world: World, comment: Item) -> str | None:
 
 def test_the_account_is_captured_completely_and_is_searchable(tmp_path: Path,
                                                                 platform: SamplePlatform) -> None:
+    platform.instagram.inline_replies = 1  # more replies than listed inline: /replies pages
     archive = meta_archive(tmp_path, platform, meta_env(tmp_path), accounts=("instagram",))
     result = run_capture(archive)
     assert not result.gaps
+    assert [p for p in platform.stats()["by_path"] if p.endswith("/replies")]
     world = platform.world
     posts = feed(world)
     assert posts

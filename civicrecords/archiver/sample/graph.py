@@ -305,11 +305,17 @@ def _link(req: Request, **cursor: str) -> str:
     return f"https://graph.facebook.com{req.path}?{urlencode(query)}"
 
 
-def inline_edge(entries: list[Any], wanted: Field, summary: dict[str, Any]) -> dict[str, Any]:
+def inline_edge(entries: list[Any], wanted: Field, summary: dict[str, Any], *,
+                default_limit: int = 25, more: str | None = None) -> dict[str, Any]:
     """An edge requested as a field (``comments.summary(true).limit(0)``): the first
-    ``limit`` entries (25 by default), and the summary when ``summary`` is asked for."""
-    limit = int(wanted.params.get("limit", "25") or 25)
+    ``limit`` entries (``default_limit`` unless the field says), the summary when
+    ``summary`` is asked for, and, when entries were left out and ``more`` (the edge's own
+    URL) is given, ``paging`` pointing there."""
+    limit = int(wanted.params.get("limit", str(default_limit)) or default_limit)
     out: dict[str, Any] = {"data": entries[:limit]}
+    if more is not None and len(entries) > limit:
+        out["paging"] = {"cursors": {"before": _cursor(0), "after": _cursor(limit)},
+                         "next": f"{more}&after={_cursor(limit)}"}
     if wanted.params.get("summary") not in (None, "false", "0"):
         out["summary"] = summary
     return out

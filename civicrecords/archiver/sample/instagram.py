@@ -12,7 +12,8 @@ video a ``VIDEO`` reel. Routes:
   24 hours), ``/{ig-user-id}/conversations?platform=instagram`` (with
   ``instagram_manage_messages``)
 - ``/{media-id}``, ``/{media-id}/children``, ``/{media-id}/comments`` (top-level comments
-  with one level of ``replies``: deeper replies answer their top-level comment)
+  with one level of ``replies``: deeper replies answer their top-level comment; at most
+  ``inline_replies`` (10) are listed inline, with ``paging.next`` to the rest)
 - ``/{comment-id}``, ``/{comment-id}/replies``; ``/{conversation-id}/messages``,
   ``/{message-id}``
 - files under ``/igcdn/`` (signed, expiring: ``media_url`` must be fetched promptly)
@@ -76,6 +77,7 @@ class InstagramPlatform:
         self.cdn = CdnFiles("igcdn", self.access)
         self.inbox = Inbox("instagram")
         self.throttle_code = 80002
+        self.inline_replies = 10  # replies listed inside a comment; the rest via /replies
 
     def routes(self) -> list[Route]:
         """Every route, most specific first."""
@@ -271,8 +273,11 @@ class InstagramPlatform:
             "like_count": comment.favourites_count,
             "parent_id": parent.id if parent else None,
             "media": {"id": post.id, "media_product_type": "FEED"},
-            "replies": lambda f: inline_edge([self._comment_node(req, c, post) for c in replies],
-                                             f, {}) if replies or parent is None else None,
+            "replies": lambda f: inline_edge(
+                [self._comment_node(req, c, post) for c in replies], f, {},
+                default_limit=self.inline_replies,
+                more=_replies_url(req, comment.id, self.inline_replies))
+            if replies or parent is None else None,
         }
         return Node("Comment", values, default=("id", "text", "timestamp"))
 
@@ -335,6 +340,14 @@ class InstagramPlatform:
         if node.type == "Conversation" and name == "messages":
             return node.values["messages"](Field(name, {"limit": "100000"}))["data"], _same
         return None
+
+
+def _replies_url(req: Request, comment_id: str, limit: int) -> str:
+    """The ``/replies`` edge of a comment as Graph echoes it (token included)."""
+    version = req.params.get("version", "21.0")
+    token = req.arg("access_token") or ""
+    return (f"https://graph.facebook.com/v{version}/{comment_id}/replies?"
+            f"access_token={token}&limit={limit}")
 
 
 def _same(node: Node) -> Node:

@@ -160,13 +160,16 @@ class FacebookSource:
         stopped = False
         for page in walk:
             posts = edge_items(page.data)
-            for post in posts:
-                item = post_item(post, account_name=self.account.name, page_id=page_id)
+            items = [post_item(p, account_name=self.account.name, page_id=page_id)
+                     for p in posts]
+            threads = [i.platform_id for i in items if session.full
+                       or i.platform_id not in known or is_recent(i.created_at, recheck)
+                       or is_recent(i.extra.get("updated_time"), recheck)]
+            session.prefetch([self._comments_url(session, t) for t in threads])
+            for item in items:
                 seen.append(item.platform_id)
                 self.media.observe(session, item, page.exchange, TIMELINE)
-                fresh = (item.platform_id not in known or is_recent(item.created_at, recheck)
-                         or is_recent(item.extra.get("updated_time"), recheck))
-                if session.full or fresh:
+                if item.platform_id in threads:
                     self._comments(session, item.platform_id)
                 session.progress()
             if not session.full and posts and all(str(p.get("id")) in known for p in posts):
@@ -175,12 +178,14 @@ class FacebookSource:
         if walk.complete and not stopped:
             self._sweep(session, TIMELINE, seen)
 
+    def _comments_url(self, session: Session, post_id: str) -> str:
+        return self._url(f"{quote(post_id, safe='')}/comments", filter="stream",
+                         order="chronological", fields=COMMENT_FIELDS,
+                         limit=str(session.state.get("page_size", 25)))
+
     def _comments(self, session: Session, post_id: str) -> None:
         scope = thread_scope(post_id)
-        walk = EdgeWalk(session, self._url(f"{post_id}/comments", filter="stream",
-                                           order="chronological", fields=COMMENT_FIELDS,
-                                           limit=str(session.state.get("page_size", 25))),
-                        scope=scope)
+        walk = EdgeWalk(session, self._comments_url(session, post_id), scope=scope)
         seen: list[str] = []
         for page in walk:
             for comment in edge_items(page.data):

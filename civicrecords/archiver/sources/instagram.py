@@ -136,13 +136,15 @@ class InstagramSource:
         stopped = False
         for page in walk:
             listed = edge_items(page.data)
-            for media in listed:
-                item = media_item(media, account_name=self.account.name, owner_id=user_id,
-                                  owner_username=self._owner[1])
+            items = [media_item(m, account_name=self.account.name, owner_id=user_id,
+                                owner_username=self._owner[1]) for m in listed]
+            threads = [i.platform_id for i in items if session.full
+                       or i.platform_id not in known or is_recent(i.created_at, recheck)]
+            session.prefetch([self._comments_url(session, t) for t in threads])
+            for item in items:
                 seen.append(item.platform_id)
                 self.media.observe(session, item, page.exchange, TIMELINE)
-                if session.full or item.platform_id not in known or \
-                        is_recent(item.created_at, recheck):
+                if item.platform_id in threads:
                     self._comments(session, item.platform_id)
                 session.progress()
             if not session.full and listed and all(str(m.get("id")) in known for m in listed):
@@ -151,10 +153,13 @@ class InstagramSource:
         if walk.complete and not stopped:
             self._sweep(session, TIMELINE, seen)
 
+    def _comments_url(self, session: Session, media_id: str) -> str:
+        return self._url(f"{quote(media_id, safe='')}/comments", fields=COMMENT_FIELDS,
+                         limit=self._limit(session))
+
     def _comments(self, session: Session, media_id: str) -> None:
         scope = thread_scope(media_id)
-        walk = EdgeWalk(session, self._url(f"{media_id}/comments", fields=COMMENT_FIELDS,
-                                           limit=self._limit(session)), scope=scope)
+        walk = EdgeWalk(session, self._comments_url(session, media_id), scope=scope)
         seen: list[str] = []
         complete = True
         for page in walk:
