@@ -163,6 +163,38 @@ class SearchSection:
 
 
 @dataclass(frozen=True)
+class WebSection:
+    """The browser view (``civicrecords serve``): where it listens, sign-in sessions, login
+    throttling and the TLS reverse proxy in front of it."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    session_hours: float = 10.0
+    idle_minutes: int = 60
+    max_failed_logins: int = 10
+    max_failed_logins_per_address: int = 50
+    lockout_minutes: int = 15
+    min_password_length: int = 12
+    secure_cookies: bool = False
+    trusted_proxies: list[str] = field(default_factory=list)
+    results_per_page: int = 20
+
+    def validate(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise Invalid("port", "must be between 0 and 65535")
+        if self.session_hours <= 0:
+            raise Invalid("session_hours", "must be greater than 0")
+        for name in ("idle_minutes", "max_failed_logins", "max_failed_logins_per_address",
+                     "lockout_minutes"):
+            if getattr(self, name) < 1:
+                raise Invalid(name, "must be at least 1")
+        if self.min_password_length < 8:
+            raise Invalid("min_password_length", "must be at least 8")
+        if not 1 <= self.results_per_page <= 200:
+            raise Invalid("results_per_page", "must be between 1 and 200")
+
+
+@dataclass(frozen=True)
 class RequestsSection:
     """Data request defaults: targets, deadlines and who answers."""
 
@@ -510,6 +542,7 @@ class Config:
     capture: CaptureSection = field(default_factory=CaptureSection)
     accounts: list[AccountConfig] = field(default_factory=list)
     search: SearchSection = field(default_factory=SearchSection)
+    web: WebSection = field(default_factory=WebSection)
     requests: RequestsSection = field(default_factory=RequestsSection)
     fees: FeesSection = field(default_factory=FeesSection)
     calendar: CalendarSection = field(default_factory=CalendarSection)
