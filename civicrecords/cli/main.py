@@ -26,6 +26,7 @@ from civicrecords.cli import (
     request_commands,
     search_commands,
     storage_commands,
+    web_commands,
 )
 from civicrecords.cli.context import CliContext
 from civicrecords.environment import Environment
@@ -79,6 +80,7 @@ demo_commands.register(app)
 monitor_commands.register(app)
 listen_commands.register(app)
 storage_commands.register(app)
+web_commands.register(app)
 
 
 def run(argv: list[str] | None = None, env: Environment | None = None) -> int:
