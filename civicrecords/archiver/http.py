@@ -77,6 +77,7 @@ class Exchange:
     body: bytes | None = field(default=None, repr=False)
     payload_record: RecordRef | None = None
     parsed: Any = field(default=None, repr=False)
+    decoded: bytes | None = field(default=None, repr=False)
 
     @property
     def payload_record_id(self) -> str:
@@ -85,7 +86,10 @@ class Exchange:
         return (self.payload_record or self.response).record_id
 
     def content(self) -> bytes:
-        """The body with any Content-Encoding undone (text responses only)."""
+        """The body with any Content-Encoding undone (b"" for a streamed media body). A body
+        that did not decode never gets here: it was retried as a truncated transfer."""
+        if self.decoded is not None:
+            return self.decoded
         if self.body is None:
             return b""
         return decode_body(self.body, self.headers.get("content-encoding", ""))
@@ -254,6 +258,7 @@ class RecordingClient:
                             ip_address=fetched.ip_address, payload_sha256=payload_sha,
                             size=fetched.size, request=request_ref, response=response_ref,
                             body=fetched.body, parsed=fetched.parsed,
+                            decoded=fetched.decoded,
                             payload_record=original[0] if original else None)
         finally:
             fetched.close()
@@ -266,9 +271,8 @@ class RecordingClient:
         spool.file.seek(0)
         head = spool.file.read(fetched.head_length)
         clean_head, scrubbed = self.scrubber.headers(head)
-        if fetched.body is not None and is_textual(fetched.headers.get("content-type")):
-            decoded = decode_body(fetched.body, fetched.headers.get("content-encoding", ""))
-            clean_body, changed = self.scrubber.data(decoded)
+        if fetched.decoded is not None and is_textual(fetched.headers.get("content-type")):
+            clean_body, changed = self.scrubber.data(fetched.decoded)
             if changed:
                 scrubbed.append("body")
                 rebuilt = _reframe(clean_head, len(clean_body))

@@ -150,7 +150,8 @@ class _HTTPSConnection(_SendRecorder, http.client.HTTPSConnection):
 @dataclass
 class Fetched:
     """A complete answer as received: raw bytes in ``spool`` (``head_length`` of them the
-    status line and headers), the body (when kept) and its JSON (when asked for)."""
+    status line and headers), the body as sent and decoded (when kept) and its JSON (when
+    asked for)."""
 
     url: str
     status: int
@@ -166,6 +167,7 @@ class Fetched:
     will_close: bool = False
     body: bytes | None = field(default=None, repr=False)
     parsed: Any = field(default=None, repr=False)
+    decoded: bytes | None = field(default=None, repr=False)
 
     def close(self) -> None:
         """Release the spool."""
@@ -273,20 +275,32 @@ class ConnectionPool:
             raise http.client.IncompleteRead(b"", int(declared) - size)
         header_map = {k.lower(): v for k, v in response.getheaders()}
         body = b"".join(body_parts) if keep_body else None
+        decoded = _decoded(body, header_map.get("content-encoding", ""))
         parsed = None
-        if expect_json and body is not None and 200 <= response.status < 300:
-            parsed = _parse_json(body, header_map.get("content-encoding", ""))
+        if expect_json and decoded is not None and 200 <= response.status < 300:
+            parsed = _parse_json(decoded)
         return Fetched(url=url, status=response.status, reason=response.reason or "",
                        headers=header_map, fetched_at=now, ip_address=ip_address,
                        spool=spool, head_length=head_length, payload_sha256=payload.hexdigest(),
                        size=size, sent=b"".join(connection.sent), body=body, parsed=parsed,
-                       will_close=bool(response.will_close))
+                       decoded=decoded, will_close=bool(response.will_close))
 
 
-def _parse_json(body: bytes, encoding: str) -> Any:
+def _decoded(body: bytes | None, encoding: str) -> bytes | None:
+    """A kept body with its Content-Encoding undone; a body that does not decode was cut
+    short (``BrokenBody``, retried like any truncated transfer)."""
+    if body is None:
+        return None
     try:
-        return json.loads(decode_body(body, encoding))
-    except (ValueError, EOFError, OSError, zlib.error) as exc:
+        return decode_body(body, encoding)
+    except (EOFError, OSError, zlib.error) as exc:
+        raise BrokenBody(f"body does not decode as {encoding} ({type(exc).__name__})") from None
+
+
+def _parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError as exc:
         raise BrokenBody(f"body is not complete JSON ({type(exc).__name__})") from None
 
 

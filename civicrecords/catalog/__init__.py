@@ -173,20 +173,17 @@ class Catalog:
         """Resolve an item reference: ``platform:account:id``, ``account:id`` or a bare
         platform id. ``NotFoundError`` when nothing matches; ``UsageError`` when a bare id is
         ambiguous (the message lists the full references to use)."""
+        rows = self.connection.execute(  # a bare id, even one with colons (at://..., URLs)
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE platform_id = ?", (reference,)).fetchall()
         parts = reference.split(":")
-        if len(parts) >= 3:
-            platform, account, pid = parts[0], parts[1], ":".join(parts[2:])
+        if not rows and len(parts) >= 3:
             rows = self.connection.execute(
                 f"SELECT {ITEM_COLUMNS} FROM items WHERE platform=? AND account=? AND "
-                "platform_id=?", (platform, account, pid)).fetchall()
-        else:
+                "platform_id=?", (parts[0], parts[1], ":".join(parts[2:]))).fetchall()
+        if not rows and len(parts) >= 2:
             rows = self.connection.execute(
-                f"SELECT {ITEM_COLUMNS} FROM items WHERE platform_id = ?", (reference,)
-            ).fetchall()
-            if not rows and len(parts) == 2:
-                rows = self.connection.execute(
-                    f"SELECT {ITEM_COLUMNS} FROM items WHERE account=? AND platform_id=?",
-                    (parts[0], parts[1])).fetchall()
+                f"SELECT {ITEM_COLUMNS} FROM items WHERE account=? AND platform_id=?",
+                (parts[0], ":".join(parts[1:]))).fetchall()
         if not rows:
             raise NotFoundError(f"no item {reference!r} in the archive")
         if len(rows) > 1:

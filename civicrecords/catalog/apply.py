@@ -252,10 +252,12 @@ class JobWriter:
             for start in range(0, len(parents), 500):
                 chunk = parents[start:start + 500]
                 marks = ",".join("?" * len(chunk))
+                # a descendant seen live in this very job was not removed with its parent
                 targets.extend((r["id"], r["platform_id"]) for r in self.db.execute(
                     f"SELECT id, platform_id FROM items WHERE platform=? AND account=? AND "
                     f"parent_id IN ({marks}) AND removed_job IS NULL",
-                    (sweep.platform, sweep.account, *chunk)))
+                    (sweep.platform, sweep.account, *chunk))
+                    if r["id"] not in self._observed_items)
             cascade = True
         return count
 

@@ -260,3 +260,13 @@ def test_repeated_media_bytes_are_stored_once_per_file_set(tmp_path: Path,
             file = catalog.latest(row).item().extra.get("file")
             if file:
                 assert catalog.record(file["record_id"]).type == "response"
+
+
+def test_items_are_found_by_bare_id_even_with_colons(tmp_path: Path) -> None:
+    archive = Archive.create(tmp_path / "a", sample_env(tmp_path))
+    with Catalog(archive.catalog_path) as catalog:
+        catalog.execute("INSERT INTO items (platform, account, platform_id, kind) VALUES "
+                        "('bluesky', 'city', 'at://did:plc:abc/app.bsky.feed.post/1', 'post')")
+        assert catalog.find("at://did:plc:abc/app.bsky.feed.post/1").account == "city"
+        assert catalog.find("bluesky:city:at://did:plc:abc/app.bsky.feed.post/1").kind == "post"
+        assert catalog.find("city:at://did:plc:abc/app.bsky.feed.post/1").kind == "post"

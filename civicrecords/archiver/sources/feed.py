@@ -28,7 +28,6 @@ Scopes: ``feed`` (entries), ``page:<entry id>`` (the entry's page), ``media:<ent
 
 from __future__ import annotations
 
-import zlib
 from typing import ClassVar, Final
 from urllib.parse import quote, urlsplit
 
@@ -143,10 +142,9 @@ class FeedSource:
                   discover: bool) -> tuple[Exchange, ParsedFeed] | None:
         exchange = session.get_text(url, scope=FEED, headers=self._headers(session, url,
                                                                             FEED_ACCEPT))
-        data = self._body(session, exchange, FEED)
-        if exchange is None or data is None:
+        if exchange is None:
             return None
-        parsed = parse_feed(data, url=exchange.url,
+        parsed = parse_feed(exchange.content(), url=exchange.url,
                             content_type=exchange.headers.get("content-type"))
         if not parsed.is_feed:
             if discover and parsed.alternate:
@@ -158,19 +156,6 @@ class FeedSource:
             session.gap(exchange.url, f"feed is not well-formed XML ({parsed.problem}); "
                         "entries the parser recovered were kept", scope=FEED)
         return exchange, parsed
-
-    @staticmethod
-    def _body(session: Session, exchange: Exchange | None, scope: str) -> bytes | None:
-        """The body with its Content-Encoding undone; a gap (and None) when it does not
-        decode (a compressed body cut short)."""
-        if exchange is None:
-            return None
-        try:
-            return exchange.content()
-        except (OSError, EOFError, zlib.error) as exc:
-            session.gap(exchange.url, f"body does not decode ({type(exc).__name__})",
-                        scope=scope)
-            return None
 
     # ----- pages and images ----------------------------------------------------------------
     def _attachments(self, session: Session, entry: Item, exchange: Exchange) -> None:
@@ -198,10 +183,10 @@ class FeedSource:
         if exchange is not None and exchange.status in GONE:
             session.sweep(scope, [], reason="deleted")
             return
-        data = self._body(session, exchange, scope)
-        if exchange is None or data is None:
+        if exchange is None:
             return
-        session.observe(page_item(entry, url, exchange, data), exchange, scope=scope)
+        session.observe(page_item(entry, url, exchange, exchange.content()), exchange,
+                        scope=scope)
         session.sweep(scope, [page_id(url)])
 
     # ----- removals ------------------------------------------------------------------------

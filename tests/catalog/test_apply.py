@@ -1,0 +1,48 @@
+"""The catalog writer's rules: versions by content, removal by sweep, restore, cascades."""
+
+from __future__ import annotations
+
+from civicrecords.archive import Archive
+from civicrecords.catalog import Catalog
+from civicrecords.catalog.apply import JobWriter
+from civicrecords.model import Item, Observation, RecordRef, Sweep
+
+
+def _observe(writer: JobWriter, item: Item, scope: str, n: int) -> str:
+    record = RecordRef("warcs/x.warc.gz", n * 100, 100, f"<urn:uuid:{writer.job_id}-{n}>")
+    return writer.observe(Observation(item=item, job_id=writer.job_id,
+                                      captured_at=f"2026-11-0{n % 9 + 1}T00:00:00Z",
+                                      scope=scope, record=record))
+
+
+def _item(pid: str, text: str, parent: str | None = None) -> Item:
+    return Item(platform="bluesky", account="city", platform_id=pid,
+                kind="comment" if parent else "post", text=text, parent_id=parent,
+                created_at="2026-10-01T00:00:00Z")
+
+
+def test_versions_removal_cascade_and_restore(archive: Archive) -> None:
+    with Catalog(archive.catalog_path) as catalog:
+        job = JobWriter(catalog, archive.config, "job-1")
+        assert _observe(job, _item("A", "post"), "timeline", 1) == "new"
+        assert _observe(job, _item("B", "reply", "A"), "thread:A", 2) == "new"
+        assert _observe(job, _item("C", "other reply", "A"), "thread:A", 3) == "new"
+        job.finish({"job_id": "job-1"}, "manifests/job-1.json")
+
+        job = JobWriter(catalog, archive.config, "job-2")
+        assert _observe(job, _item("B", "reply, edited"), "timeline", 4) == "changed"
+        job.sweep(Sweep("bluesky", "city", "timeline", ["B"], "job-2",
+                        reasons={"A": "deleted"}), "2026-11-05T00:00:00Z")
+        job.finish({"job_id": "job-2"}, "manifests/job-2.json")
+        a, b, c = (catalog.find(x) for x in "ABC")
+        assert (a.status, a.removed_reason) == ("removed", "deleted")
+        assert (c.status, c.removed_reason) == ("removed", "parent-removed")
+        assert b.status == "edited"  # seen live in the same job: not removed with its parent
+        assert b.version_count == 2
+
+        job = JobWriter(catalog, archive.config, "job-3")
+        assert _observe(job, _item("A", "post"), "timeline", 5) == "same"
+        job.finish({"job_id": "job-3"}, "manifests/job-3.json")
+        a = catalog.find("A")
+        assert a.status == "live" and a.removed_job is None
+        assert [e["event"] for e in catalog.events(a.id)] == ["new", "removed", "restored"]
