@@ -436,11 +436,8 @@ class BlueskySource:
         pds = self._pds.get(owner.did)
         where = self._xrpc("chat.bsky.convo.listConvos", pds or self.base)
         if not session.token:
-            if self.account.token_env is None:
-                session.gap(where, "direct messages (Bluesky chat) were not captured: chat "
-                            "needs an access token for the account's PDS; set token_env",
-                            scope=MESSAGES)
-            return
+            return  # no token configured: public data only, by choice (a configured but
+            # unset token variable is already a gap, recorded by the job)
         if pds is None or not token_ok:
             session.gap(where, "direct messages were not captured: "
                         + ("the account's PDS is unknown" if pds is None
