@@ -36,7 +36,7 @@ from civicrecords.archive import Archive
 from civicrecords.archiver.hubsignature import HEADER, problem
 from civicrecords.archiver.job import CaptureResult, JobSession, run_capture
 from civicrecords.archiver.sources.base import Source
-from civicrecords.archiver.sources.graph import ChangeTarget
+from civicrecords.archiver.sources.graph_fetch import ChangeTarget
 from civicrecords.atomicfile import atomic_write
 from civicrecords.config import AccountConfig, ListenSection
 from civicrecords.environment import utc_iso

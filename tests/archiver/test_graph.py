@@ -25,8 +25,8 @@ from civicrecords.archiver.sources.graph import (
     is_recent,
     next_page,
     public_url,
-    token_info,
 )
+from civicrecords.archiver.sources.graph_fetch import token_info
 from civicrecords.demo import DEMO_TOKEN
 
 

@@ -64,7 +64,6 @@ NO_PERMISSION = ("(#10) This endpoint requires the 'pages_read_engagement' permi
                  "'Page Public Content Access' feature.")
 NO_MESSAGING = "(#230) Requires pages_messaging permission to manage the object"
 _MENTION = re.compile(r"@([A-Za-z0-9_]+(?:@[A-Za-z0-9.\-]+)?)")
-_LEADING_MENTIONS = re.compile(r"^(?:@\S+\s+)+")
 Listing = tuple[list[Any], Callable[[Any], Node], dict[str, Any] | None]
 
 
@@ -175,14 +174,15 @@ class FacebookPlatform:
             conversation = self.inbox.conversation_of(world, object_id)
             if conversation is not None and world.conversation(conversation).city == \
                     ctx.page.index:
-                return self._conversation_node(ctx, conversation)
+                return self.inbox.conversation_node(ctx.world, ctx.req.state, conversation,
+                                                    ctx.page.id)
         elif object_id.startswith("m_"):
             message = self.inbox.message_of(world, ctx.req.state, object_id)
             if message is not None and message.conversation is not None and \
                     world.conversation(message.conversation).city == ctx.page.index:
                 if "pages_messaging" not in ctx.caller.scopes:
                     return graph_error(403, 230, NO_MESSAGING)
-                return self._message_node(ctx, message)
+                return self.inbox.message_node(ctx.world, message)
         elif "_" in object_id:
             left, _, right = object_id.partition("_")
             owner = _page(world, left)
@@ -442,46 +442,8 @@ class FacebookPlatform:
         threads = self.inbox.threads(ctx.world, ctx.req.state, ctx.page.index,
                                      ctx.req.arg("user_id"))
         return ([c for c, _messages in threads],
-                lambda conversation: self._conversation_node(ctx, conversation), None)
-
-    def _conversation_node(self, ctx: _Ctx, conversation: int) -> Node:
-        world, state = ctx.world, ctx.req.state
-        cs = world.conversation(conversation)
-        messages = [world.item_at(cs.thread, j, state) for j in range(cs.k)
-                    if world.exists(cs.thread, j, state)]
-        people = [self.inbox.person(world, i) for i in (*cs.residents, cs.city)]
-        last = messages[-1] if messages else None
-        values: dict[str, Any] = {
-            "id": self.inbox.thread_id(world, conversation),
-            "link": f"/{ctx.page.id}/inbox/{conversation + 1}/",
-            "updated_time": graph_time(last.created_at) if last else None,
-            "message_count": len(messages), "unread_count": 0,
-            "snippet": _plain(last.text)[:100] if last else None,
-            "participants": {"data": people}, "senders": {"data": people},
-            "can_reply": True, "is_subscribed": True, "former_participants": {"data": []},
-            "scoped_thread_key": self.inbox.thread_id(world, conversation),
-            "messages": lambda f: inline_edge([self._message_node(ctx, m)
-                                               for m in reversed(messages)], f, {}),
-        }
-        return Node("Conversation", values, default=("id", "updated_time", "link"))
-
-    def _message_node(self, ctx: _Ctx, message: Item) -> Node:
-        world = ctx.world
-        cs = world.conversation(message.conversation or 0)
-        author = message.account.index
-        others = [i for i in (cs.city, *cs.residents) if i != author]
-        tags = [{"name": "inbox"}, {"name": "source:web"}]
-        if author == cs.city:
-            tags[1:1] = [{"name": "read"}, {"name": "sent"}]
-        values: dict[str, Any] = {
-            "id": self.inbox.message_id(message),
-            "created_time": graph_time(message.created_at),
-            "from": self.inbox.person(world, author),
-            "to": {"data": [self.inbox.person(world, i) for i in others]},
-            "message": _plain(message.text), "tags": {"data": tags},
-            "attachments": None, "sticker": None, "shares": None,
-        }
-        return Node("Message", values, default=("id", "created_time"))
+                lambda c: self.inbox.conversation_node(ctx.world, ctx.req.state, c, ctx.page.id),
+                None)
 
 
 def _same(node: Node) -> Node:
@@ -510,12 +472,6 @@ def _status_type(post: Item, original: Item | None) -> str:
     if kinds & {"image"}:
         return "added_photos"
     return "mobile_status_update"
-
-
-def _plain(text: str) -> str:
-    """A direct message's text without the leading ``@mentions`` of its participants
-    (inbox messages address nobody)."""
-    return _LEADING_MENTIONS.sub("", text).strip()
 
 
 def _message_tags(world: Any, text: str) -> list[dict[str, Any]]:

@@ -169,14 +169,15 @@ class InstagramPlatform:
                 return self._comment_node(req, item, post)
         elif (conversation := self.inbox.conversation_of(world, object_id)) is not None:
             if world.conversation(conversation).city == owner.index:
-                return self._conversation_node(req, conversation)
+                return self.inbox.conversation_node(world, req.state, conversation,
+                                                    ig_user_id(owner))
         else:
             message = self.inbox.message_of(world, req.state, object_id)
             if message is not None and message.conversation is not None and \
                     world.conversation(message.conversation).city == owner.index:
                 if "instagram_manage_messages" not in caller.scopes:
                     return graph_error(403, 10, NO_MESSAGING)
-                return self._message_node(req, message)
+                return self.inbox.message_node(world, message)
         return missing_object(object_id)
 
     def _post(self, req: Request, owner: Account, status_id: str) -> Item | None:
@@ -281,36 +282,6 @@ class InstagramPlatform:
         }
         return Node("Comment", values, default=("id", "text", "timestamp"))
 
-    def _conversation_node(self, req: Request, conversation: int) -> Node:
-        world = req.site.world
-        cs = world.conversation(conversation)
-        messages = [world.item_at(cs.thread, j, req.state) for j in range(cs.k)
-                    if world.exists(cs.thread, j, req.state)]
-        values: dict[str, Any] = {
-            "id": self.inbox.thread_id(world, conversation),
-            "updated_time": graph_time(messages[-1].created_at) if messages else None,
-            "participants": {"data": [self.inbox.person(world, i)
-                                      for i in (*cs.residents, cs.city)]},
-            "messages": lambda f: inline_edge([self._message_node(req, m)
-                                               for m in reversed(messages)], f, {}),
-        }
-        return Node("Conversation", values, default=("id",))
-
-    def _message_node(self, req: Request, message: Item) -> Node:
-        world = req.site.world
-        cs = world.conversation(message.conversation or 0)
-        others = [i for i in (cs.city, *cs.residents) if i != message.account.index]
-        text = message.text
-        while text.startswith("@"):
-            text = text.partition(" ")[2]
-        values = {"id": self.inbox.message_id(message),
-                  "created_time": graph_time(message.created_at),
-                  "from": self.inbox.person(world, message.account.index),
-                  "to": {"data": [self.inbox.person(world, i) for i in others]},
-                  "message": text.strip(), "attachments": None, "shares": None, "story": None,
-                  "is_unsupported": None}
-        return Node("Message", values, default=("id", "created_time"))
-
     # -- edges -----------------------------------------------------------------------------
 
     def _list_edge(self, req: Request, who: tuple[Caller, Account], node: Node,
@@ -330,7 +301,8 @@ class InstagramPlatform:
                 return graph_error(403, 10, NO_MESSAGING)
             threads = self.inbox.threads(world, req.state, owner.index,
                                          req.arg("user_id"))
-            return [c for c, _m in threads], lambda c: self._conversation_node(req, c)
+            return [c for c, _m in threads], lambda c: self.inbox.conversation_node(
+                world, req.state, c, ig_user_id(owner))
         if node.type == "Media" and name in ("comments", "children"):
             edge = node.values[name](Field(name, {"limit": "100000"}))
             return (edge or {"data": []})["data"], _same

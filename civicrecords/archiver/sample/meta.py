@@ -15,13 +15,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from civicrecords.archiver.sample.graph import graph_error
+from civicrecords.archiver.sample.graph import Node, graph_error, graph_time, inline_edge
 from civicrecords.archiver.sample.ids import hex_name, mix
 from civicrecords.archiver.sample.media import EXT, LIBRARY, MIME
 from civicrecords.archiver.sample.model import Item, Media, State
@@ -36,6 +38,7 @@ PAGE_PERMISSIONS = ("pages_show_list", "pages_read_engagement", "pages_read_user
                     "pages_manage_metadata", "pages_messaging")
 INSTAGRAM_PERMISSIONS = ("instagram_basic", "instagram_manage_comments",
                          "instagram_manage_messages")
+_LEADING_MENTIONS = re.compile(r"^(?:@\S+\s+)+")
 
 
 # ----- tokens and permissions ----------------------------------------------------------------
@@ -328,6 +331,49 @@ class Inbox:
         out.sort(key=lambda entry: entry[1][-1].created_at, reverse=True)
         return out
 
+    def conversation_node(self, world: World, state: State, conversation: int,
+                          page_id: str) -> Node:
+        """One thread as a Conversation node (Instagram's has fewer fields)."""
+        cs = world.conversation(conversation)
+        messages = [world.item_at(cs.thread, j, state) for j in range(cs.k)
+                    if world.exists(cs.thread, j, state)]
+        people = [self.person(world, i) for i in (*cs.residents, cs.city)]
+        last = messages[-1] if messages else None
+        thread_id = self.thread_id(world, conversation)
+        values: dict[str, Any] = {
+            "id": thread_id, "updated_time": graph_time(last.created_at) if last else None,
+            "participants": {"data": people},
+            "messages": lambda f: inline_edge([self.message_node(world, m)
+                                               for m in reversed(messages)], f, {}),
+        }
+        if self.style == "facebook":
+            values.update({
+                "link": f"/{page_id}/inbox/{conversation + 1}/", "message_count": len(messages),
+                "unread_count": 0, "snippet": plain(last.text)[:100] if last else None,
+                "senders": {"data": people}, "can_reply": True, "is_subscribed": True,
+                "former_participants": {"data": []}, "scoped_thread_key": thread_id})
+        return Node("Conversation", values, default=("id", "updated_time", "link")
+                    if self.style == "facebook" else ("id",))
+
+    def message_node(self, world: World, message: Item) -> Node:
+        """One direct message as a Message node."""
+        cs = world.conversation(message.conversation or 0)
+        author = message.account.index
+        others = [i for i in (cs.city, *cs.residents) if i != author]
+        values: dict[str, Any] = {
+            "id": self.message_id(message), "created_time": graph_time(message.created_at),
+            "from": self.person(world, author),
+            "to": {"data": [self.person(world, i) for i in others]},
+            "message": plain(message.text), "attachments": None, "shares": None}
+        if self.style == "facebook":
+            tags = [{"name": "inbox"}, {"name": "source:web"}]
+            if author == cs.city:
+                tags[1:1] = [{"name": "read"}, {"name": "sent"}]
+            values.update({"tags": {"data": tags}, "sticker": None})
+        else:
+            values.update({"story": None, "is_unsupported": None})
+        return Node("Message", values, default=("id", "created_time"))
+
     def person(self, world: World, index: int) -> dict[str, str]:
         """A participant as this inbox shows people."""
         account = world.account_at(index)
@@ -335,6 +381,12 @@ class Inbox:
             return {"name": account.display_name, "email": f"{account.id}@facebook.com",
                     "id": account.id}
         return {"username": account.username, "id": account.id}
+
+
+def plain(text: str) -> str:
+    """A direct message's text without the leading ``@mentions`` of its participants
+    (inbox messages address nobody)."""
+    return _LEADING_MENTIONS.sub("", text).strip()
 
 
 def _b64(text: str) -> str:

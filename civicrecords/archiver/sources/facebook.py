@@ -36,18 +36,20 @@ from civicrecords.archiver.sources.facebook_items import (
     post_item,
 )
 from civicrecords.archiver.sources.graph import (
-    ChangeTarget,
-    EdgeWalk,
     GraphAuth,
     GraphError,
     GraphRateLimits,
-    MediaFiles,
-    check_token,
     edge_items,
-    fetch,
-    fetch_object,
     is_recent,
     public_url,
+)
+from civicrecords.archiver.sources.graph_fetch import (
+    ChangeTarget,
+    EdgeWalk,
+    MediaFiles,
+    check_token,
+    fetch,
+    fetch_object,
     session_auth,
 )
 from civicrecords.config import AccountConfig

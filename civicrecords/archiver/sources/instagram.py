@@ -25,18 +25,20 @@ from civicrecords.archiver.sources.base import Session
 from civicrecords.archiver.sources.facebook import removal_reason, thread_scope
 from civicrecords.archiver.sources.facebook_items import conversation_info, message_item
 from civicrecords.archiver.sources.graph import (
-    ChangeTarget,
-    EdgeWalk,
     GraphAuth,
     GraphError,
     GraphRateLimits,
-    MediaFiles,
-    check_token,
     edge_items,
-    fetch,
-    fetch_object,
     is_recent,
     public_url,
+)
+from civicrecords.archiver.sources.graph_fetch import (
+    ChangeTarget,
+    EdgeWalk,
+    MediaFiles,
+    check_token,
+    fetch,
+    fetch_object,
     session_auth,
 )
 from civicrecords.archiver.sources.instagram_items import (
