@@ -4,6 +4,7 @@ removals, hidden comments, messages and permissions, tokens, throttling and faul
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from civicrecords.archiver.sample.model import Item
 from civicrecords.archiver.sample.server import RateLimit, SamplePlatform
 from civicrecords.archiver.sample.world import World
 from civicrecords.archiver.sources.graph import appsecret_proof
+from civicrecords.archiver.status import account_status
 from civicrecords.catalog import Catalog
 from civicrecords.demo import DEMO_TOKEN
 from civicrecords.integrity.verify import verify_archive
@@ -237,6 +239,22 @@ def test_an_expired_token_is_reported_and_nothing_is_removed(tmp_path: Path,
     assert "expired" in outcome.token["detail"].lower()
     assert result.gaps and "token rejected" in result.gaps[0].reason
     assert catalog_state(archive) == before
+    with Catalog(archive.catalog_path) as catalog:
+        status = account_status(catalog, archive.config.account(ACCOUNT), archive.env.now())
+    assert status.needs_attention and any("token rejected" in p for p in status.problems)
+
+
+def test_a_token_that_expires_soon_is_reported_with_its_expiry(
+        tmp_path: Path, platform: SamplePlatform) -> None:
+    expiry = datetime.now(UTC) + timedelta(days=3)
+    platform.facebook.access.set_expiry(DEMO_TOKEN, int(expiry.timestamp()))
+    archive = meta_archive(tmp_path, platform, meta_env(tmp_path), accounts=("facebook",))
+    token = run_capture(archive).accounts[0].token
+    assert token and token["valid"] and token["expires_at"] == expiry.strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    with Catalog(archive.catalog_path) as catalog:
+        status = account_status(catalog, archive.config.account(ACCOUNT), archive.env.now())
+    assert any("token expires" in w for w in status.warnings)
 
 
 def test_an_object_the_app_may_no_longer_read_is_removed_as_unavailable(

@@ -85,6 +85,16 @@ def test_the_account_is_captured_completely_and_is_searchable(tmp_path: Path,
             hit = next(r.to_dict() for r in rows if r.item.platform_id == post.id)
             assert (hit["kind"], hit["author"]) == ("post", "lakeside")
             assert hit["created_at"].startswith(post.created_at.strftime("%Y-%m-%dT%H:%M"))
+            reply = next(c for p in posts for c in world.comments_of(p)
+                         if top_comment(world, c) and len(c.text.split()) > 3)
+            word = max(reply.text.split(), key=len).strip(".,!?#@")
+            rows = search(catalog, backend, SearchQuery(text=word, platforms=("instagram",),
+                                                        kinds=("comment",), limit=100),
+                          archive.audit).rows
+            hit = next(r.to_dict() for r in rows if r.item.platform_id == reply.id)
+            assert (hit["author"], hit["parent_id"]) == (reply.account.username,
+                                                         top_comment(world, reply))
+            assert hit["thread_id"] == reply.root_id
         finally:
             backend.close()
     assert DEMO_TOKEN.encode() not in every_byte(archive.root)

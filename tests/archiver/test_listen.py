@@ -232,6 +232,7 @@ def test_instagram_comments_and_page_messages_are_archived(
     deliver_webhook(listener.url, page_message_event(world, message), APP_SECRET)
     ig = wait_for(lambda: find(archive, f"instagram:lakeside-instagram:{comment.id}"))
     assert ig is not None and ig.author == comment.account.username
+    assert ig.parent_id == media.id or ig.thread_id == media.id
     mid = platform.facebook.inbox.message_id(message)
     dm = wait_for(lambda: find(archive, f"facebook:lakeside-facebook:{mid}"))
     assert dm is not None and dm.kind == "message" and dm.thread_id
@@ -328,3 +329,26 @@ def test_the_listen_command_without_the_app_secret_is_a_one_line_config_error(
     assert status == ExitStatus.CONFIG
     assert env.stderr.getvalue() == "error: listen needs the Meta app secret in " \
         "$META_APP_SECRET\n"  # type: ignore[attr-defined]
+
+
+def test_an_instagram_comment_deleted_after_its_notification_stays_archived(
+        setup: tuple[Archive, Listener, list[str]], platform: SamplePlatform) -> None:
+    from civicrecords.archiver.job import run_capture
+    from civicrecords.archiver.sample.meta import media_post
+
+    archive, listener, _log = setup
+    world = platform.world
+    comment = next(world.item(c) for c in world.changes().removed_comment_ids
+                   if world.item(world.item(c).root_id).account.index == 0
+                   and world.item(world.item(c).root_id).visibility == "public"
+                   and media_post(world, world.item(c).thread))
+    deliver_webhook(listener.url, instagram_comment_change(world, comment), APP_SECRET)
+    ref = f"instagram:lakeside-instagram:{comment.id}"
+    assert wait_for(lambda: find(archive, ref)) and wait_for(lambda: listener.jobs)
+    platform.set_state("later")  # deleted; Instagram sends no notification for that
+    listener.stop()
+    run_capture(archive, ["lakeside-instagram"], full=True)
+    with Catalog(archive.catalog_path) as catalog:
+        row = catalog.find(ref)
+        assert (row.status, row.removed_reason) == ("removed", "deleted")
+        assert catalog.versions(row.id)[0].item().text == comment.text
