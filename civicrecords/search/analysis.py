@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from whoosh.lang.porter2 import stem as _porter2
 
@@ -54,6 +53,8 @@ def _fold_table() -> dict[int, str]:
 
 _FOLD = _fold_table()
 _STEMS: dict[str, str] = {}
+_NAMES: dict[tuple[str, str], list[str]] = {}
+_KEYWORDS: dict[str, str] = {}
 
 
 def fold(text: str) -> str:
@@ -73,25 +74,34 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded words of ``text`` in order (unstemmed, stop words kept)."""
-    return [w for w in _WORD.findall(fold(text)) if len(w) <= MAX_TOKEN][:MAX_TERMS_PER_FIELD]
+    found = _WORD.findall(fold(text))
+    if found and max(map(len, found)) > MAX_TOKEN:
+        found = [w for w in found if len(w) <= MAX_TOKEN]
+    return found if len(found) <= MAX_TERMS_PER_FIELD else found[:MAX_TERMS_PER_FIELD]
 
 
-def stems(text: str) -> list[str]:
-    """Stemmed words of ``text`` in order: what the ``text`` and ``title`` fields hold."""
-    return [stem(w) for w in words(text)]
+def stemmed(folded: list[str]) -> list[str]:
+    """``stem`` of each folded word: what the ``text`` and ``title`` fields hold."""
+    cache = _STEMS
+    return [cache.get(w) or stem(w) for w in folded]
 
 
 def name_terms(handle: str, display_name: str) -> list[str]:
     """Terms of the ``author`` field: the whole handle (``karen@north.example``), its local
     part, then the display name's words, all folded and unstemmed."""
+    found = _NAMES.get((handle, display_name))
+    if found is not None:
+        return found
     terms: list[str] = []
-    handle = fold(handle.strip().lstrip("@"))
-    if handle:
-        terms.append(handle)
-        local = handle.split("@", 1)[0]
-        if local and local != handle:
+    folded = fold(handle.strip().lstrip("@"))
+    if folded:
+        terms.append(folded)
+        local = folded.split("@", 1)[0]
+        if local and local != folded:
             terms.append(local)
     terms.extend(words(display_name))
+    if len(_NAMES) < 100_000:
+        _NAMES[(handle, display_name)] = terms
     return terms
 
 
@@ -103,15 +113,12 @@ def url_terms(url: str) -> list[str]:
 
 def keyword(value: str) -> str:
     """A value of an exact-match field (account, kind, tag...): folded, ``#`` stripped."""
-    return fold(value.strip()).lstrip("#")
-
-
-def url_host(url: str) -> str:
-    """The folded host of a URL ('' when there is none)."""
-    try:
-        return fold(urlsplit(url).hostname or "")
-    except ValueError:
-        return ""
+    found = _KEYWORDS.get(value)
+    if found is None:
+        found = fold(value.strip()).lstrip("#")
+        if len(_KEYWORDS) < 100_000:
+            _KEYWORDS[value] = found
+    return found
 
 
 @dataclass(frozen=True)

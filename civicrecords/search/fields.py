@@ -16,7 +16,6 @@ from pathlib import Path
 from civicrecords.atomicfile import atomic_write
 from civicrecords.search import analysis
 from civicrecords.search.backend import IndexDocument, SearchQuery
-from civicrecords.search.dates import day_key, month_key, year_key
 
 KEYWORD_FIELDS = ("account", "platform", "kind", "status", "classification", "thread", "edited")
 TEXT_FIELDS = ("text", "title", "words", "author", "url")
@@ -83,34 +82,38 @@ class IndexedFields:
     sort_key: int
 
 
+_SCOPES = {(latest, public): tuple(scope_terms(latest, public))
+           for latest in (False, True) for public in (False, True)}
+
+
 def index_fields(doc: IndexDocument) -> IndexedFields:
     """The field values of ``doc`` (pure; the same document gives the same values)."""
+    keyword = analysis.keyword
     text_words = analysis.words(doc.text)
-    title_words = analysis.words(doc.title)
+    title_words = analysis.words(doc.title) if doc.title else []
     dates: dict[str, str] = {}
     seconds = 0
     if doc.created is not None:
-        day = doc.created.date()
-        dates = {"created_y": year_key(day), "created_m": month_key(day),
-                 "created_d": day_key(day)}
+        day = doc.created.date().isoformat()
+        dates = {"created_y": day[:4], "created_m": day[:4] + day[5:7],
+                 "created_d": day[:4] + day[5:7] + day[8:10]}
         seconds = max(0, int(doc.created.timestamp()))
     keywords = {
-        "account": analysis.keyword(doc.account), "platform": analysis.keyword(doc.platform),
-        "kind": analysis.keyword(doc.kind), "status": analysis.keyword(doc.status),
-        "classification": analysis.keyword(doc.classification),
-        "thread": analysis.keyword(doc.thread), "edited": "1" if doc.edited else "0",
+        "account": keyword(doc.account), "platform": keyword(doc.platform),
+        "kind": keyword(doc.kind), "status": keyword(doc.status),
+        "classification": keyword(doc.classification), "thread": keyword(doc.thread),
+        "edited": "1" if doc.edited else "0",
     }
     return IndexedFields(
         item_id=doc.item_id, version_id=doc.version_id,
-        text=" ".join(map(analysis.stem, text_words)),
-        title=" ".join(map(analysis.stem, title_words)),
+        text=" ".join(analysis.stemmed(text_words)),
+        title=" ".join(analysis.stemmed(title_words)),
         words=" ".join(dict.fromkeys(text_words + title_words)),
         author=" ".join(analysis.name_terms(doc.author, doc.author_name)),
         url=" ".join(analysis.url_terms(doc.url)),
         keywords={k: v for k, v in keywords.items() if v},
-        tags=tuple(dict.fromkeys(t for t in (analysis.keyword(x) for x in doc.tags)
-                                 if t and " " not in t)),
-        scopes=tuple(scope_terms(doc.latest, doc.classification == "public")),
+        tags=tuple(dict.fromkeys(t for t in map(keyword, doc.tags) if t and " " not in t)),
+        scopes=_SCOPES[(doc.latest, doc.classification == "public")],
         dates=dates,
         sort_key=seconds * _SORT_SCALE + doc.version_id % _SORT_SCALE,
     )

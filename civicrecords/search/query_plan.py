@@ -10,8 +10,21 @@ from dataclasses import dataclass
 
 from civicrecords.search.backend import SearchQuery
 from civicrecords.search.fields import scope_for
-from civicrecords.search.query_nodes import And, DateSpan, Every, Node, Term, normalize, terms_for
+from civicrecords.search.query_nodes import (
+    And,
+    DateSpan,
+    Every,
+    Node,
+    Or,
+    Phrase,
+    Term,
+    Wildcard,
+    normalize,
+    terms_for,
+)
 from civicrecords.search.query_parser import QueryLimits, parse_query
+
+RANKED_FIELDS = ("text", "title", "words")
 
 
 @dataclass(frozen=True)
@@ -25,8 +38,9 @@ class Plan:
 
 
 def compile_search(query: SearchQuery, limits: QueryLimits) -> Plan:
-    """The plan for ``query`` (``QueryError`` when its text is unusable). A bare ``*`` has
-    nothing to rank by, so it lists newest first even when relevance is asked for."""
+    """The plan for ``query`` (``QueryError`` when its text is unusable). A query with no
+    words of the text to rank by (``*``, ``author:x``, ``kind:comment``, ``NOT snow``) lists
+    newest first even when relevance is asked for."""
     parsed = parse_query(query.text, limits).node
     parts: list[Node] = [parsed, Term("scope", scope_for(query))]
     for field, values in (("account", query.accounts), ("platform", query.platforms),
@@ -39,5 +53,15 @@ def compile_search(query: SearchQuery, limits: QueryLimits) -> Plan:
     if query.since or query.until:
         parts.append(DateSpan(query.since, query.until))
     node = normalize(And(tuple(p for p in parts if not isinstance(p, Every))))
-    by_date = query.sort != "relevance" or isinstance(parsed, Every)
+    by_date = query.sort != "relevance" or not has_words(parsed)
     return Plan(node=node, by_date=by_date, newest_first=query.sort != "oldest")
+
+
+def has_words(node: Node) -> bool:
+    """True when ``node`` looks for words of the text or title (not only for fields, dates
+    or exclusions): only then is there a relevance to rank by."""
+    if isinstance(node, Term | Phrase | Wildcard):
+        return node.field in RANKED_FIELDS
+    if isinstance(node, And | Or):
+        return any(has_words(child) for child in node.children)
+    return False

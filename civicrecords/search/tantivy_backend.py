@@ -113,8 +113,10 @@ class TantivyBackend:
             raise
         count = 0
         try:
-            for item_id in replace_items:
-                writer.delete_documents_by_term("item_id", int(item_id))
+            replaced = [int(item_id) for item_id in replace_items]
+            if replaced:  # (delete_documents_by_term does not match unsigned fields)
+                writer.delete_documents_by_query(
+                    tantivy.Query.term_set_query(self._schema, "item_id", replaced))
             for doc in documents:
                 writer.add_document(self._document(doc))
                 count += 1
@@ -126,24 +128,18 @@ class TantivyBackend:
         index.reload()
         return count
 
-    @staticmethod
-    def _document(doc: IndexDocument) -> Any:
+    def _document(self, doc: IndexDocument) -> Any:
         values = index_fields(doc)
-        document = tantivy.Document()
-        document.add_unsigned("item_id", values.item_id)
-        document.add_unsigned("version_id", values.version_id)
+        data: dict[str, Any] = {"item_id": values.item_id, "version_id": values.version_id,
+                                SORT_FIELD: values.sort_key, "scope": list(values.scopes),
+                                **values.keywords, **values.dates}
+        if values.tags:
+            data["tag"] = list(values.tags)
         for name in ("text", "title", "words", "author", "url"):
             text = getattr(values, name)
             if text:
-                document.add_text(name, text)
-        for tag in values.tags:
-            document.add_text("tag", tag)
-        for scope in values.scopes:
-            document.add_text("scope", scope)
-        for name, value in (*values.keywords.items(), *values.dates.items()):
-            document.add_text(name, value)
-        document.add_integer(SORT_FIELD, values.sort_key)
-        return document
+                data[name] = text
+        return tantivy.Document.from_dict(data, self._schema)
 
     def count(self) -> int:
         """See ``SearchBackend.count``."""

@@ -235,8 +235,13 @@ def test_pages_follow_each_other(golden: Golden, backend: str) -> None:
     assert total == len(comments)
 
 
-def test_backends_agree_on_relevance_sets_and_totals(golden: Golden) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_totals_are_exact_whatever_the_page_size(golden: Golden, backend: str) -> None:
+    """The total counts every match even when only the first one is fetched (Whoosh's
+    collectors undercount when they may skip documents that cannot reach the page)."""
     for case in CASES:
-        query = case.query(limit=5)
-        answers = [golden.search(name, query) for name in BACKENDS]
-        assert answers[0].total == answers[1].total, case.name
+        if case.options.get("all_versions"):
+            continue
+        for limit in (1, 3):
+            total = golden.search(backend, case.query(limit=limit)).total
+            assert total == len(_expected(golden, case)), (case.name, limit)
