@@ -50,7 +50,7 @@ class AccountStatus:
         return {**{k: v for k, v in vars(self).items()}, "needs_attention": self.needs_attention}
 
 
-def _latest(catalog: Catalog, account: str, condition: str = "1=1") -> dict[str, Any] | None:
+def _latest(catalog: Catalog, account: str, condition: str) -> dict[str, Any] | None:
     row = catalog.execute(
         f"SELECT * FROM job_accounts WHERE account=? AND {condition} "
         "ORDER BY finished DESC LIMIT 1", (account,)).fetchone()
@@ -68,8 +68,9 @@ def account_status(catalog: Catalog, account: AccountConfig, now: datetime) -> A
         designation=account.designation, approval=account.approval,
         administrators=list(account.administrators),
         capture_interval_hours=account.capture_interval_hours)
-    last = _latest(catalog, account.name)
-    successful = _latest(catalog, account.name, "gaps = 0")
+    # webhook-triggered (targeted) jobs fetch single objects: they do not count as captures
+    last = _latest(catalog, account.name, "mode != 'targeted'")
+    successful = _latest(catalog, account.name, "mode != 'targeted' AND gaps = 0")
     full = _latest(catalog, account.name, "mode = 'full' AND gaps = 0")
     status.last_capture = last["finished"] if last else None
     status.last_successful = successful["finished"] if successful else None
@@ -90,7 +91,7 @@ def account_status(catalog: Catalog, account: AccountConfig, now: datetime) -> A
     if sweep_age is None or sweep_age > 2 * timedelta(hours=account.full_sweep_hours):
         status.warnings.append(f"no complete full sweep within {2 * account.full_sweep_hours} h;"
                                " removals may be going unnoticed")
-    _check_token(status, last, now)
+    _check_token(status, _latest(catalog, account.name, "token IS NOT NULL") or last, now)
     return status
 
 

@@ -79,3 +79,13 @@ def test_moderation_report_counts_clauses_and_lists_unexplained(moderated: Archi
         assert september.by_clause == {}
     assert verify_chain(log_path(moderated), "moderation.jsonl") == []
     assert [e["action"] for e in moderated.audit.entries()][-1] == "moderation.record"
+
+
+def test_webhook_jobs_do_not_count_as_captures(tmp_path: Path, platform: SamplePlatform) -> None:
+    env = sample_env(tmp_path)
+    archive = sample_archive(tmp_path, platform, env)
+    run_capture(archive)
+    with Catalog(archive.catalog_path) as catalog:
+        catalog.execute("UPDATE job_accounts SET mode='targeted'")  # as if only listen ran
+    code, rows = _status(archive, env)
+    assert code == 7 and all("never captured" in r["problems"] for r in rows)

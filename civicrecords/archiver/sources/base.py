@@ -33,6 +33,7 @@ class Session(Protocol):
 
     account: AccountConfig
     token: str | None
+    app_secret: str | None  # Meta app secret for appsecret_proof; never written anywhere
     full: bool  # True: walk everything (sweeps find removals); False: what is new, quickly
     state: dict[str, Any]
 

@@ -100,7 +100,7 @@ class EdgeWalk:
 def session_auth(session: Session) -> GraphAuth:
     """The credentials of a capture session: its token, and the app secret when the job
     provides one (``JobSession.app_secret``; other sessions have none)."""
-    return GraphAuth(session.token, getattr(session, "app_secret", None))
+    return GraphAuth(session.token, session.app_secret)
 
 
 # ----- tokens --------------------------------------------------------------------------------
