@@ -4,6 +4,7 @@ accounts."""
 from __future__ import annotations
 
 import ipaddress
+import os
 import sys
 
 import typer
@@ -39,10 +40,13 @@ def serve(
                                     "to the network: put a TLS reverse proxy in front."),
     port: int | None = typer.Option(None, "--port", min=0, max=65535,
                                     help="Port to listen on (default: [web] port, 8000)."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Server processes "
+                                "(one per CPU core serves more people at once)."),
 ) -> None:
     """Run the browser view: search, items, requests and their review, accounts."""
     import uvicorn
 
+    from civicrecords.archive import ARCHIVE_ENV
     from civicrecords.web.app import create_app
 
     context: CliContext = ctx.obj
@@ -61,8 +65,17 @@ def serve(
                      "'civicrecords user add NAME --role admin'")
     context.note(f"civicrecords: serving {archive.root} on http://{bind}:{chosen}/ "
                  "(Ctrl-C stops)")
-    uvicorn.run(create_app(archive), host=bind, port=chosen, proxy_headers=False,
-                server_header=False, log_level="info")
+    options = {"host": bind, "port": chosen, "proxy_headers": False, "server_header": False,
+               "log_level": "info"}
+    if workers == 1:
+        uvicorn.run(create_app(archive), **options)  # type: ignore[arg-type]
+        return
+    # worker processes build their own app from the environment they inherit
+    os.environ.update({ARCHIVE_ENV: str(archive.root),
+                       "CIVICRECORDS_CONFIG_DIR": str(context.env.user_config_dir),
+                       "CIVICRECORDS_OPERATOR": context.env.operator_name})
+    uvicorn.run("civicrecords.web.app:app_from_environment", factory=True, workers=workers,
+                **options)  # type: ignore[arg-type]
 
 
 def _password(context: CliContext, from_stdin: bool) -> str:

@@ -10,7 +10,9 @@ counts real clients and cookies are Secure behind TLS.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
@@ -23,7 +25,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from civicrecords.archive import Archive
+from civicrecords.archive import Archive, resolve_archive_root
+from civicrecords.environment import Environment
 from civicrecords.web import (
     pages_admin,
     pages_auth,
@@ -109,11 +112,25 @@ def create_app(archive: Archive) -> Any:
         *pages_auth.ROUTES, *pages_search.ROUTES, *pages_items.ROUTES,
         *pages_requests.ROUTES, *pages_review.ROUTES, *pages_admin.ROUTES,
     ]
-    app = Starlette(routes=routes, exception_handlers={
+    site = Site(archive)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        site.search_backend.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         HTTPException: _http_error, Exception: _server_error})
-    app.state.site = Site(archive)
+    app.state.site = site
     wrapped: Any = SecurityHeaders(app)
     proxies = archive.config.web.trusted_proxies
     if proxies:
         wrapped = ProxyHeadersMiddleware(wrapped, trusted_hosts=list(proxies))
     return wrapped
+
+
+def app_from_environment() -> Any:
+    """The app for the archive named by ``$CIVICRECORDS_ARCHIVE``: what each worker process
+    of ``civicrecords serve --workers N`` builds."""
+    env = Environment()
+    return create_app(Archive.open(resolve_archive_root(None, env), env))

@@ -34,7 +34,6 @@ from civicrecords.requests.gather import add_items, query_criterion, resolve
 from civicrecords.requests.store import STATUSES, TRANSITIONS, RequestStore, local_zone
 from civicrecords.requests.store import Request as DataRequest
 from civicrecords.search.backend import SearchQuery
-from civicrecords.search.service import open_backend
 from civicrecords.web.auth import Viewer
 from civicrecords.web.bundlezip import zip_bundle
 from civicrecords.web.downloads import disposition
@@ -194,6 +193,7 @@ async def _act(request: Request, viewer: Viewer, action: Any, rid: str | None = 
 async def add_to_request(request: Request, viewer: Viewer) -> Response:
     """Add items by query, item or thread (the criterion is saved, as with 'request add')."""
     how, value = form_text(request, "how"), form_text(request, "value")
+    shared = site_of(request).search_backend
 
     def action(archive: Archive, store: RequestStore, data: DataRequest) -> str:
         if not data.is_open:
@@ -207,12 +207,8 @@ async def add_to_request(request: Request, viewer: Viewer) -> Response:
                 criterion = {"type": how, "ref": catalog.find(value).ref}
             else:
                 raise UsageError("Add by query, item or thread.")
-            backend = open_backend(archive.root, archive.config) if how == "query" else None
-            try:
+            with shared.use() as backend:
                 refs = resolve(catalog, backend, archive.audit, criterion)
-            finally:
-                if backend is not None:
-                    backend.close()
         added = add_items(data, refs, criterion, archive.env.operator_name, archive.env.now())
         store.save(data, "request.add", added=len(added), criteria=[criterion])
         return f"Added {len(added)} item(s); {len(data.items)} in all."

@@ -24,7 +24,7 @@ from civicrecords.errors import QueryError, RefusedError
 from civicrecords.search.backend import SearchQuery
 from civicrecords.search.highlight import Snippet
 from civicrecords.search.query_parser import KNOWN_VALUES
-from civicrecords.search.service import ResultRow, open_backend, search
+from civicrecords.search.service import ResultRow, search
 from civicrecords.web.auth import Viewer
 from civicrecords.web.site import Site, guard, item_url, site_of
 
@@ -194,21 +194,15 @@ def run_search(site: Site, viewer: Viewer, form: SearchForm) -> dict[str, Any]:
     if not form.q.strip() or form.errors:
         return context
     archive = site.archive_for(viewer.name)
-    backend = open_backend(archive.root, archive.config)
     try:
-        with Catalog(archive.catalog_path) as catalog:
+        with Catalog(archive.catalog_path) as catalog, site.search_backend.use() as backend:
             results = search(catalog, backend, query, archive.audit)
             if not results.rows and results.total and form.page > 1:
                 form.page = 1
                 results = search(catalog, backend, replace(query, offset=0), archive.audit)
-    except QueryError as exc:
+    except (QueryError, RefusedError) as exc:
         form.errors["q"] = exc.message
         return context
-    except RefusedError as exc:
-        form.errors["q"] = exc.message
-        return context
-    finally:
-        backend.close()
     context.update(results=[_result(row) for row in results.rows], total=results.total,
                    facets=_facet_links(form, results.facets), pages=_pages(form, results.total),
                    last_page=max(1, -(-results.total // form.per)))

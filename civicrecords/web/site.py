@@ -34,6 +34,7 @@ from civicrecords.errors import (
 )
 from civicrecords.render import environment
 from civicrecords.web.auth import SESSION_COOKIE, Viewer, same_origin, tokens_match
+from civicrecords.web.searching import SharedBackend
 from civicrecords.web.sessions import Flash, SessionStore
 from civicrecords.web.users import UserStore
 
@@ -82,6 +83,7 @@ class Site:
         self.settings = archive.config.web
         self.users = UserStore(archive)
         self.sessions = SessionStore(archive.root, self.settings)
+        self.search_backend = SharedBackend(archive)
         self.templates = _templates()
 
     def archive_for(self, actor: str) -> Archive:

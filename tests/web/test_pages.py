@@ -6,12 +6,16 @@ from __future__ import annotations
 import html
 import io
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog
+from civicrecords.search.indexer import index_pending, reset_index
+from civicrecords.search.service import open_backend
 from civicrecords.search.versions import version_history
 from civicrecords.web.app import CONTENT_SECURITY_POLICY
 from civicrecords.web.itemviews import item_records, shared_with_not_public
@@ -185,3 +189,31 @@ def test_leave_page_only_opens_web_addresses(signed_in) -> None:
     assert 'rel="noopener noreferrer nofollow"' in page.text
     assert staff.get("/leave", url="javascript:alert(1)").status_code == 400
     assert staff.get("/leave", url="data:text/html,x").status_code == 400
+
+
+def test_search_follows_the_index_on_disk(hostile: Archive, tmp_path: Path) -> None:
+    """The server keeps one search backend open, yet a search never answers from an index
+    that changed underneath it (a reindex, a capture's new items)."""
+    root = tmp_path / "archive"
+    shutil.copytree(hostile.root, root)
+    archive = Archive.open(root, hostile.env)
+    with running(archive) as base:
+        clerk = Browserless(base)
+        clerk.login("clara")
+
+        def total() -> str:
+            page = clerk.get("/search", q="*", scope="all").text
+            found = re.search(r'id="results-h">(\d+) match', page)
+            return found.group(1) if found else re.search(r'id="q-error"[^>]*>([^<]*)',
+                                                          page).group(1)
+
+        before = total()
+        assert before.isdigit() and int(before) > 5
+        with Catalog(archive.catalog_path) as catalog:
+            backend = open_backend(archive.root, archive.config)
+            reset_index(catalog, backend)
+            assert "reindex" in total()
+            index_pending(catalog, backend)
+            backend.close()
+        assert total() == before
+        clerk.close()
