@@ -4,8 +4,9 @@ request, one request's page, adding items, status and notes, identity, export an
 Each action calls the same library functions as ``civicrecords request ...`` with the
 signed-in clerk as the operator, so the request's history and the audit log name them.
 Actions on one request are serialized (a lock per request), so two clerks cannot interleave
-changes to the same ``request.json``. Bundles are written under the request's
-``exports/`` directory and offered as a deterministic zip.
+changes to the same ``request.json``. Bundles (for discovery requests: production volumes,
+numbered by the matter) are written under the request's ``exports/`` directory and offered
+as deterministic zips.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from starlette.routing import Route
 from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog
 from civicrecords.cli.request_commands import summary
+from civicrecords.discovery.production import export_volume
 from civicrecords.environment import parse_utc
 from civicrecords.errors import CivicRecordsError, NotFoundError, UsageError
 from civicrecords.requests.bundle import export_bundle
@@ -68,13 +70,29 @@ def exports_dir(archive: Archive, request: DataRequest) -> Path:
     return RequestStore(archive).path(request.id) / EXPORTS
 
 
+def _describe_export(export: dict[str, Any]) -> str:
+    """What an export (bundle or production volume) holds, in one line."""
+    if export.get("volume"):
+        return (f"production volume {export['volume']}, {export.get('begin_bates', '')} to "
+                f"{export.get('end_bates', '')}: {export.get('items', 0)} document(s), "
+                f"{export.get('withheld', 0)} withheld, {export.get('redacted', 0)} redacted")
+    return (f"{export.get('items', 0)} item(s), {export.get('withheld', 0)} withheld, "
+            f"{export.get('redactions', 0)} redaction(s), fee ${export.get('fee_total', '0')}")
+
+
+def _downloadable(archive: Archive, request: DataRequest, export: dict[str, Any]) -> bool:
+    """True for an export the browser view wrote (under the request's exports/)."""
+    path = Path(export["path"])
+    return path.is_relative_to(exports_dir(archive, request).resolve()) and path.is_dir()
+
+
 def _export_rows(archive: Archive, request: DataRequest) -> list[dict[str, Any]]:
-    home = exports_dir(archive, request).resolve()
     rows = []
     for export in reversed(request.exports):
-        path = Path(export["path"])
-        rows.append({**export, "name": path.name,
-                     "download": path.parent == home and path.is_dir(),
+        rows.append({"name": Path(export["path"]).name, "path": export["path"],
+                     "at": export.get("at", ""), "by": export.get("by", ""),
+                     "what": _describe_export(export),
+                     "download": _downloadable(archive, request, export),
                      "latest": export is request.exports[-1]})
     return rows
 
@@ -93,7 +111,7 @@ def request_context(archive: Archive, request: DataRequest) -> dict[str, Any]:
             "items": items, "exports": _export_rows(archive, request),
             "next_statuses": [s for s in TRANSITIONS.get(request.status, ())
                               if s != "fulfilled"],
-            "can_export": request.kind in ("public", "subject") and request.is_open}
+            "can_export": request.is_open}
 
 
 @guard("clerk")
@@ -256,13 +274,20 @@ async def record_identity(request: Request, viewer: Viewer) -> Response:
 
 @guard("clerk")
 async def export(request: Request, viewer: Viewer) -> Response:
-    """Build the request's signed bundle under its ``exports/`` directory."""
+    """Build the request's signed bundle (a discovery request: its next production volume)
+    under its ``exports/`` directory."""
     unreviewed = form_text(request, "unreviewed") or None
 
     def action(archive: Archive, store: RequestStore, data: DataRequest) -> str:
         if unreviewed not in (None, "redact", "release"):
             raise UsageError("Undecided candidates can be redacted or released, or the "
                              "export refused.")
+        if data.kind == "discovery":
+            volume = export_volume(archive, data, exports_dir(archive, data) / "production",
+                                   unreviewed=unreviewed)  # type: ignore[arg-type]
+            return (f"Volume {volume.volume} built: {volume.begin_bates} to "
+                    f"{volume.end_bates}, {volume.documents} document(s), {volume.withheld} "
+                    f"withheld, {volume.redacted} redacted.")
         stamp = archive.env.now().strftime("%Y%m%dT%H%M%SZ")
         target = exports_dir(archive, data) / f"{data.id}-{stamp}"
         suffix = 1
@@ -301,12 +326,11 @@ async def export_zip(request: Request, viewer: Viewer) -> Response:
 
     def build() -> Path | None:
         data = RequestStore(archive).get(rid)
-        home = exports_dir(archive, data).resolve()
         for entry in data.exports:
             path = Path(entry["path"])
-            if path.name == name and path.parent == home and path.is_dir():
+            if path.name == name and _downloadable(archive, data, entry):
                 archive.audit.record("web.bundle_download", subject=data.id, bundle=str(path))
-                return zip_bundle(path, home / f"{name}.zip", parse_utc(entry["at"]))
+                return zip_bundle(path, path.parent / f"{name}.zip", parse_utc(entry["at"]))
         return None
 
     target = await run_in_threadpool(build)

@@ -15,6 +15,7 @@ import bagit
 
 from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog
+from civicrecords.requests.gather import add_items
 from civicrecords.requests.review import Ledger, item_key
 from civicrecords.requests.store import RequestStore
 from civicrecords.web.users import UserStore
@@ -162,3 +163,29 @@ def test_changing_ones_own_password_signs_out_everywhere(signed_in,
     assert changed.status_code == 303
     assert pat.get("/search").status_code == 303 and elsewhere.get("/search").status_code == 303
     assert UserStore(web_archive).verify("pat", "pat-second-password") is not None
+
+
+def test_discovery_requests_build_production_volumes(signed_in, web_archive: Archive,
+                                                     captured: dict) -> None:
+    store = RequestStore(web_archive)
+    request = store.create(kind="discovery", received=web_archive.env.now(), requester={},
+                           channel="subpoena", description="Smith v. City", details={
+                               "matter": "smith-v-city", "bates_prefix": "LAKE",
+                               "confidentiality": "CONFIDENTIAL"})
+    add_items(request, _pii_thread(web_archive, captured["world"]), {"type": "test"},
+              "test-clerk", web_archive.env.now())
+    store.save(request, "request.add")
+    clerk = signed_in("clara")
+    page = clerk.get(f"/requests/{request.id}").text
+    assert "Build the next production volume" in page and "Record delivery" not in page
+    clerk.post(f"/requests/{request.id}/export", unreviewed="redact")
+    page = clerk.get(f"/requests/{request.id}").text
+    assert flash(page)[0].startswith("Volume VOL001 built: LAKE"), flash(page)
+    assert "production volume VOL001" in page
+    link = re.search(r'href="(/requests/[^"]+/VOL001\.zip)"', page).group(1)
+    with zipfile.ZipFile(io.BytesIO(clerk.get(link).content)) as archive_zip:
+        names = archive_zip.namelist()
+    assert all(name.startswith("VOL001/") for name in names)
+    assert any(name.endswith(".dat") for name in names)
+    exported = store.get(request.id).exports[-1]
+    assert exported["by"] == "clara" and Path(exported["path"]).parent.name == "production"
