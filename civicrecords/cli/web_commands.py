@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 import sys
 
 import typer
@@ -33,6 +34,21 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def check_free(host: str, port: int) -> None:
+    """Raise ``UsageError`` when ``host:port`` cannot be listened on (in use, no such
+    address)."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            raise UsageError(f"cannot listen on {host}:{port}: "
+                             f"{exc.strerror or exc}") from None
+
+
 def serve(
     ctx: typer.Context,
     host: str | None = typer.Option(None, "--host", help="Address to listen on (default: "
@@ -54,6 +70,7 @@ def serve(
     settings = archive.config.web
     bind = host or settings.host
     chosen = settings.port if port is None else port
+    check_free(bind, chosen)
     if not is_loopback(bind) and not settings.trusted_proxies:
         context.note(f"warning: listening on {bind}, beyond this machine, with no TLS proxy "
                      "configured: passwords and session cookies would cross the network "

@@ -38,6 +38,8 @@ from civicrecords.web.itemviews import (
 )
 from civicrecords.web.site import Site, guard, site_of
 
+THREAD_WINDOW = 50  # conversation entries listed on either side of the item
+
 
 class Hidden(Exception):
     """The item does not exist, or the viewer may not see it (answered alike: 404)."""
@@ -73,12 +75,17 @@ def _item_page(site: Site, viewer: Viewer, ref: str) -> dict[str, Any]:
             archive.audit.record("show.media_not_public", subject=item.ref, items=hidden_media)
         media = [view for view in (media_view(catalog, row) for row in attached) if view]
         records = item_records(catalog, item, versions)
+        here = next(i for i, e in enumerate(talk.entries) if e.item.ref == item.ref)
+        start = max(0, here - THREAD_WINDOW)
+        shown = talk.entries[start:here + THREAD_WINDOW + 1]
         thread = [{"depth": entry.depth, "withheld": entry.withheld,
                    "this": entry.item.ref == item.ref,
                    **({} if entry.withheld else describe(entry.item, entry.version))}
-                  for entry in talk.entries]
+                  for entry in shown]
         context = {"item": item_view(item, versions, media), "row": item, "history": history,
-                   "thread": thread, "withheld": talk.withheld, "records": records,
+                   "thread": thread, "thread_size": len(talk.entries), "thread_before": start,
+                   "thread_after": len(talk.entries) - start - len(shown),
+                   "withheld": talk.withheld, "records": records,
                    "events": catalog.events(item.id)}
     context["open_requests"] = ([r.id for r in RequestStore(archive).all() if r.is_open]
                                 if clerk else [])

@@ -118,3 +118,13 @@ def test_serve_warns_when_listening_beyond_this_machine(archive: Archive) -> Non
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_serve_refuses_a_port_in_use(archive: Archive, env: Environment) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status, _, err = _run(env, archive, "serve", "--port", str(port))
+    assert status == ExitStatus.USAGE
+    assert err.startswith(f"error: cannot listen on 127.0.0.1:{port}") and err.count("\n") == 1
