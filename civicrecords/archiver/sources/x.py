@@ -144,6 +144,7 @@ class XSource:
         self._notes: list[str] = []
         self._search_refused = False
         self._search_works = False  # prefetch searches only once one has succeeded
+        self._token_verified = False
 
     def rate_limits(self, backoff_seconds: float, max_backoff_seconds: float) -> RateLimitPolicy:
         """X's 15-minute windows (see ``XRateLimitPolicy``)."""
@@ -169,7 +170,8 @@ class XSource:
             self._timeline(session, owner, headers)
             if user_context and can_dm:
                 self._messages(session, owner, headers)
-        session.report_token(valid=True, detail="; ".join(self._notes))
+        if self._token_verified:
+            session.report_token(valid=True, detail="; ".join(self._notes))
 
     def _check_token(self, session: Session, headers: dict[str, str]
                      ) -> tuple[bool, bool] | None:
@@ -178,8 +180,9 @@ class XSource:
         page = session.get_json(f"{self.base}/2/users/me", scope="token", headers=headers,
                                 ok=(200, 401, 403))
         if page is None:
-            return False, False
+            return False, False  # unknown: go on with what an app-only token may read
         status = page.exchange.status
+        self._token_verified = status in (200, 403)
         if status == 200:
             user = (page.data or {}).get("data") or {}
             level = page.exchange.headers.get("x-access-level", "")
@@ -195,6 +198,7 @@ class XSource:
                                "direct messages need a user-context token")
             return False, False
         message = problem_message(body, status)
+        self._token_verified = False
         session.report_token(valid=False, detail=message)
         session.gap(page.exchange.url, f"X rejected the token: {message}", scope="token")
         return None
