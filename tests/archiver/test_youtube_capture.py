@@ -99,9 +99,9 @@ def test_capture_holds_every_video_comment_reply_and_thumbnail(
                for w in want.values()), "some threads have replies"
     videos = [p for p, w in want.items() if w["kind"] == "post" and w["parent"] is None]
     for vid in videos:
-        assert f"{vid}:thumbnail" in initial
+        assert f"{vid}-thumbnail" in initial
     captions = [p for p, row in initial.items() if row["kind"] == "media"
-                and not p.endswith(":thumbnail")]
+                and not p.endswith("-thumbnail")]
     assert captions, "videos with captions list their tracks"
     first = yt_captured["first"]
     assert first.gaps and {g.scope.split(":")[0] for g in first.gaps} == {"captions"}

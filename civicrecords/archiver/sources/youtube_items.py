@@ -140,7 +140,7 @@ def video_item(video: Mapping[str, Any], *, account_name: str, owner_channel: st
                "etag": video.get("etag")})
     thumbnail = largest_thumbnail(snippet.get("thumbnails"))
     if thumbnail is not None:
-        item.media.append(MediaRef(platform_id=f"{vid}:thumbnail", url=str(thumbnail["url"]),
+        item.media.append(MediaRef(platform_id=f"{vid}-thumbnail", url=str(thumbnail["url"]),
                                    media_type="image",
                                    description=f"thumbnail ({thumbnail['name']})"))
     item.media.extend(caption_ref(track, api_base) for track in captions or [])
