@@ -146,7 +146,7 @@ class RecordingClient:
             self._ahead.shutdown(wait=True, cancel_futures=True)
             self._ahead = None
         for future in self._pending.values():
-            if future.done() and future.exception() is None:
+            if future.done() and not future.cancelled() and future.exception() is None:
                 future.result().close()
         self._pending.clear()
         self._pool.close()

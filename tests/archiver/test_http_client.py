@@ -124,3 +124,14 @@ def test_unreachable_host_raises_fetch_failed_after_retries(tmp_path: Path) -> N
     with pytest.raises(FetchFailed) as caught:
         client.get("http://127.0.0.1:9/nothing")
     assert caught.value.attempts == 3
+
+
+def test_prefetched_pages_never_asked_for_are_dropped_on_close(tmp_path: Path,
+                                                               server: str) -> None:
+    client, warcs = _client(tmp_path)
+    client.prefetch([f"{server}/plain?n={n}" for n in range(12)])
+    client.get(f"{server}/plain?n=0", expect_json=True)
+    client.close()  # the other eleven: done, running or cancelled — none is recorded
+    (final,) = warcs.finish()
+    assert [r.headers["WARC-Type"] for r in warc_reader.parse(final)] == [
+        "warcinfo", "request", "response"]
