@@ -217,3 +217,30 @@ def test_search_follows_the_index_on_disk(hostile: Archive, tmp_path: Path) -> N
             backend.close()
         assert total() == before
         clerk.close()
+
+
+def test_bundles_keep_their_own_links_while_the_app_runs(web: str, web_archive: Archive,
+                                                         tmp_path: Path) -> None:
+    """The app renders captured addresses through its warning page; bundles, rendered by
+    the same shared templates in the same process, still link them directly."""
+    from civicrecords.requests.bundle import export_bundle
+    from civicrecords.requests.gather import add_items
+    from civicrecords.requests.store import RequestStore
+
+    with Catalog(web_archive.catalog_path) as catalog:
+        post = next(catalog.iter_items("kind = 'post' AND classification = 'public' AND "
+                                       "url LIKE 'http%'"))
+    store = RequestStore(web_archive)
+    request = store.create(kind="public", received=web_archive.env.now(), requester={},
+                           channel="email", description="links", details={})
+    add_items(request, [post.ref], {"type": "test"}, "test-clerk", web_archive.env.now())
+    store.save(request, "request.add")
+    out = tmp_path / "bundle"
+    export_bundle(web_archive, request, out, unreviewed="release")
+    page = (out / "data" / "items" / "00001.html").read_text("utf-8")
+    assert f'<a href="{html.escape(post.url)}" rel="noopener noreferrer nofollow"' in page
+    assert "/leave?" not in page
+    signed = Browserless(web)
+    signed.login("sam")
+    assert "/leave?url=" in signed.get("/item", ref=post.ref).text
+    signed.close()
