@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from civicrecords.archiver.sources.mastodon import history_items, media_item, status_item
+from civicrecords.archiver.sources.attachments import media_child
+from civicrecords.archiver.sources.mastodon import history_items, status_item
 
 CORPUS = Path(__file__).parents[1] / "corpora" / "mastodon" / "statuses.json"
 STATUSES = json.loads(CORPUS.read_text())
@@ -61,7 +62,7 @@ def test_media_attachments_become_child_items() -> None:
     status = next(s for s in STATUSES if s["media_attachments"])
     post = _map(status)
     attachment = status["media_attachments"][0]
-    child = media_item(attachment, parent=post)
+    child = media_child(post.media[0], post)
     assert (child.kind, child.parent_id, child.platform_id) == ("media", post.platform_id,
                                                                 attachment["id"])
     assert child.url == attachment["url"]

@@ -39,6 +39,7 @@ from urllib.parse import urlencode
 
 from civicrecords.archiver.http import Exchange
 from civicrecords.archiver.ratelimit import RateLimitPolicy
+from civicrecords.archiver.sources.attachments import AttachmentCapture
 from civicrecords.archiver.sources.base import JsonPage, Session
 from civicrecords.archiver.sources.bluesky_identity import (
     did_document_handles,
@@ -62,7 +63,7 @@ from civicrecords.archiver.sources.bluesky_records import (
     xrpc_error,
 )
 from civicrecords.config import AccountConfig
-from civicrecords.model import Item, media_scope
+from civicrecords.model import Item, MediaRef, media_scope
 
 TIMELINE: Final = "timeline"
 MESSAGES: Final = "messages"
@@ -88,7 +89,8 @@ class BlueskySource:
         self.account = account
         self.base = account.api_base.rstrip("/")
         self._pds: dict[str, str | None] = {}
-        self._media_done: dict[str, Exchange | None] = {}
+        self._attachments = AttachmentCapture(child_of=self._media_child,
+                                              source=self._blob_url, annotate=self._check_blob)
 
     def rate_limits(self, backoff_seconds: float, max_backoff_seconds: float) -> RateLimitPolicy:
         """Bluesky sends IETF ``RateLimit-*`` headers (reset in epoch seconds) and 429
@@ -394,42 +396,45 @@ class BlueskySource:
     # ----- media ---------------------------------------------------------------------------
     def _observe_with_media(self, session: Session, item: Item, exchange: Exchange,
                             scope: str) -> None:
-        session.observe(item, exchange, scope=scope)
-        scope_of_media = media_scope(item.platform_id)
-        archived = {} if session.full or not item.media else session.known(scope_of_media)
-        blob_owner = str((item.extra.get("repost_of") or {}).get("author_id") or item.author_id)
-        for ref in item.media:
-            if ref.platform_id in archived:
-                continue
-            cid = ref.platform_id.rpartition("#")[2]
-            details = dict((item.extra.get("media") or {}).get(cid) or {"cid": cid})
-            child = Item(
-                platform=PLATFORM, account=item.account, platform_id=ref.platform_id,
-                kind="media", author=item.author, author_id=item.author_id,
-                author_name=item.author_name, created_at=item.created_at, url=ref.url or None,
-                text=ref.description, parent_id=item.platform_id,
-                thread_id=item.thread_id or item.platform_id, visibility=item.visibility,
-                extra={"media_type": ref.media_type, **details})
-            pds = self._pds_of(session, blob_owner)
-            url = self._xrpc("com.atproto.sync.getBlob", pds, did=blob_owner, cid=cid) \
-                if pds else (ref.url if ref.media_type == "image" and ref.url else None)
-            if url is None:
-                session.gap(ref.url or ref.platform_id, f"{ref.media_type} {cid}: the "
-                            "author's PDS is unknown, so the original cannot be fetched",
-                            scope=scope_of_media)
-            elif url not in self._media_done:
-                self._media_done[url] = session.get_media(url, scope=scope_of_media)
-            media = self._media_done.get(url or "")
-            if media is not None:
-                child.versioned["file_sha256"] = media.payload_sha256
-                encoded = bool(media.headers.get("content-encoding"))
-                child.extra["file"] = {
-                    "record_id": media.payload_record_id, "size": media.size,
-                    "content_type": media.headers.get("content-type"),
-                    "source": "pds" if pds else "cdn",
-                    "cid_matches": (raw_cid(media.payload_sha256) == cid)
-                    if pds and not encoded else None}
-            session.observe(child, exchange, scope=scope_of_media)
+        self._attachments.observe(session, item, exchange, scope)
+
+    @staticmethod
+    def _media_child(ref: MediaRef, parent: Item) -> Item:
+        """An image or video of a post, with the embed's details (size, alt, aspect)."""
+        cid = ref.platform_id.rpartition("#")[2]
+        details = dict((parent.extra.get("media") or {}).get(cid) or {"cid": cid})
+        return Item(
+            platform=PLATFORM, account=parent.account, platform_id=ref.platform_id,
+            kind="media", author=parent.author, author_id=parent.author_id,
+            author_name=parent.author_name, created_at=parent.created_at, url=ref.url or None,
+            text=ref.description, parent_id=parent.platform_id,
+            thread_id=parent.thread_id or parent.platform_id, visibility=parent.visibility,
+            extra={"media_type": ref.media_type, **details})
+
+    def _blob_url(self, session: Session, ref: MediaRef, parent: Item) -> str | None:
+        """The original blob from the author's PDS; else the CDN copy of an image; else a
+        gap (a video's original is only on the PDS)."""
+        owner = str((parent.extra.get("repost_of") or {}).get("author_id") or parent.author_id)
+        cid = ref.platform_id.rpartition("#")[2]
+        pds = self._pds_of(session, owner)
+        if pds:
+            return self._xrpc("com.atproto.sync.getBlob", pds, did=owner, cid=cid)
+        if ref.media_type == "image" and ref.url:
+            return ref.url
+        session.gap(ref.url or ref.platform_id, f"{ref.media_type} {cid}: the author's PDS is "
+                    "unknown, so the original cannot be fetched",
+                    scope=media_scope(parent.platform_id))
+        return None
+
+    @staticmethod
+    def _check_blob(child: Item, media: Exchange) -> None:
+        """Where the file came from, and whether its bytes hash to the CID the post cites."""
+        cid = child.platform_id.rpartition("#")[2]
+        from_pds = "com.atproto.sync.getBlob" in media.url
+        encoded = bool(media.headers.get("content-encoding"))
+        child.extra["file"]["source"] = "pds" if from_pds else "cdn"
+        child.extra["file"]["cid_matches"] = (raw_cid(media.payload_sha256) == cid
+                                              if from_pds and not encoded else None)
 
     # ----- chat ----------------------------------------------------------------------------
     def _messages(self, session: Session, owner: Actor, token_ok: bool) -> None:

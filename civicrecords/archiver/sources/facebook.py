@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from civicrecords.archiver.http import Exchange
+from civicrecords.archiver.sources.attachments import AttachmentCapture
 from civicrecords.archiver.sources.base import JsonPage, Session
 from civicrecords.archiver.sources.facebook_items import (
     Conversation,
@@ -46,7 +47,6 @@ from civicrecords.archiver.sources.graph import (
 from civicrecords.archiver.sources.graph_fetch import (
     ChangeTarget,
     EdgeWalk,
-    MediaFiles,
     check_token,
     fetch,
     fetch_object,
@@ -108,7 +108,7 @@ class FacebookSource:
     def __init__(self, account: AccountConfig) -> None:
         self.account = account
         self.base = account.api_base.rstrip("/")
-        self.media = MediaFiles(resolve=self._full_size)
+        self.media = AttachmentCapture(resolve=self._full_size)
         self._auth = GraphAuth(None)
 
     def rate_limits(self, backoff_seconds: float, max_backoff_seconds: float) -> GraphRateLimits:

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -30,7 +30,6 @@ from civicrecords.archiver.sources.graph import (
     public_url,
 )
 from civicrecords.environment import utc_iso
-from civicrecords.model import Item, MediaRef, media_scope
 
 
 def fetch(session: Session, url: str, *, scope: str) -> JsonPage | GraphError | None:
@@ -164,51 +163,6 @@ def check_token(session: Session, base: str, auth: GraphAuth) -> TokenInfo | Non
 
 
 # ----- media ---------------------------------------------------------------------------------
-
-def media_child(ref: MediaRef, parent: Item) -> Item:
-    """A media attachment as its own item, child of the item that lists it."""
-    return Item(platform=parent.platform, account=parent.account, platform_id=ref.platform_id,
-                kind="media", author=parent.author, author_id=parent.author_id,
-                author_name=parent.author_name, created_at=parent.created_at, url=ref.url,
-                text=ref.description, parent_id=parent.platform_id,
-                thread_id=parent.thread_id or parent.platform_id, visibility=parent.visibility,
-                extra={"media_type": ref.media_type})
-
-
-class MediaFiles:
-    """Fetches attachment files into the WARC and observes them as media items.
-
-    Each URL is fetched at most once per job. Platform CDN URLs expire (``oe=``), so files
-    are fetched right after the response that listed them. In an incremental capture an
-    attachment the archive already holds is not fetched (or resolved) again. ``resolve``
-    may replace an attachment's URL before the fetch (e.g. with the full-size original).
-    """
-
-    def __init__(self, resolve: Callable[[Session, MediaRef], MediaRef] | None = None) -> None:
-        self._done: dict[str, Exchange | None] = {}
-        self._resolve = resolve
-
-    def observe(self, session: Session, item: Item, exchange: Exchange, scope: str) -> None:
-        """Observe ``item`` and each of its media (file fetched, child item observed)."""
-        session.observe(item, exchange, scope=scope)
-        scope_of_media = media_scope(item.platform_id)
-        archived = {} if session.full or not item.media else session.known(scope_of_media)
-        for ref in item.media:
-            if ref.platform_id in archived:
-                continue
-            if self._resolve is not None:
-                ref = self._resolve(session, ref)
-            child = media_child(ref, item)
-            if ref.url and ref.url not in self._done:
-                self._done[ref.url] = session.get_media(ref.url, scope=scope_of_media)
-            media = self._done.get(ref.url or "")
-            if media is not None:
-                child.versioned["file_sha256"] = media.payload_sha256
-                child.extra["file"] = {"record_id": media.payload_record_id,
-                                       "content_type": media.headers.get("content-type"),
-                                       "size": media.size}
-            session.observe(child, exchange, scope=scope_of_media)
-
 
 # ----- targeted capture (change notifications) -----------------------------------------------
 

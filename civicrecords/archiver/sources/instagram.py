@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from civicrecords.archiver.http import Exchange
+from civicrecords.archiver.sources.attachments import AttachmentCapture
 from civicrecords.archiver.sources.base import Session
 from civicrecords.archiver.sources.facebook import removal_reason, thread_scope
 from civicrecords.archiver.sources.facebook_items import conversation_info, message_item
@@ -35,7 +36,6 @@ from civicrecords.archiver.sources.graph import (
 from civicrecords.archiver.sources.graph_fetch import (
     ChangeTarget,
     EdgeWalk,
-    MediaFiles,
     check_token,
     fetch,
     fetch_object,
@@ -75,7 +75,7 @@ class InstagramSource:
     def __init__(self, account: AccountConfig) -> None:
         self.account = account
         self.base = account.api_base.rstrip("/")
-        self.media = MediaFiles()
+        self.media = AttachmentCapture()
         self._auth = GraphAuth(None)
         self._owner = ("", "")
 

@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 
-from civicrecords.archiver.http import Exchange
 from civicrecords.archiver.ratelimit import RateLimitPolicy
+from civicrecords.archiver.sources.attachments import AttachmentCapture
 from civicrecords.archiver.sources.base import Session
 from civicrecords.config import AccountConfig
 from civicrecords.htmltext import html_to_text
-from civicrecords.model import Item, MediaRef, media_scope
+from civicrecords.model import Item, MediaRef
 
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([a-z]+)"?')
 
@@ -46,22 +46,6 @@ def next_link(header: str | None) -> str | None:
 def _author(account: dict[str, Any]) -> tuple[str, str, str]:
     return (str(account.get("acct") or account.get("username") or ""),
             str(account.get("id") or ""), str(account.get("display_name") or ""))
-
-
-def media_item(attachment: dict[str, Any], *, parent: Item) -> Item:
-    """A media attachment as its own item (child of the status that carries it)."""
-    description = attachment.get("description") or ""
-    return Item(
-        platform="mastodon", account=parent.account, platform_id=str(attachment["id"]),
-        kind="media", author=parent.author, author_id=parent.author_id,
-        author_name=parent.author_name, created_at=parent.created_at,
-        url=attachment.get("url") or attachment.get("remote_url"), text=description,
-        parent_id=parent.platform_id, thread_id=parent.thread_id or parent.platform_id,
-        visibility=parent.visibility,
-        extra={"media_type": attachment.get("type"), "preview_url": attachment.get("preview_url"),
-               "remote_url": attachment.get("remote_url"), "meta": attachment.get("meta"),
-               "blurhash": attachment.get("blurhash")},
-    )
 
 
 def status_item(status: dict[str, Any], *, account_name: str, owner_id: str,
@@ -160,7 +144,7 @@ class MastodonSource:
     def __init__(self, account: AccountConfig) -> None:
         self.account = account
         self.base = account.api_base.rstrip("/")
-        self._media_done: dict[str, Exchange | None] = {}
+        self._attachments = AttachmentCapture()
 
     def rate_limits(self, backoff_seconds: float, max_backoff_seconds: float) -> RateLimitPolicy:
         """Mastodon's signals are the standard ones (Retry-After, X-RateLimit-*)."""
@@ -199,7 +183,7 @@ class MastodonSource:
                 seen.append(status_id)
                 item = status_item(status, account_name=self.account.name, owner_id=owner_id,
                                    thread_id=status_id)
-                self._observe_with_media(session, item, page.exchange, TIMELINE, headers)
+                self._attachments.observe(session, item, page.exchange, TIMELINE)
                 if status_id in threads:
                     self._thread(session, status_id, item, owner_id, headers)
                 session.progress()
@@ -286,7 +270,7 @@ class MastodonSource:
             if item.kind == "post":
                 continue  # the account's own replies are captured from its timeline
             seen.append(item.platform_id)
-            self._observe_with_media(session, item, page.exchange, scope, headers)
+            self._attachments.observe(session, item, page.exchange, scope)
             if item.edited_at:
                 self._history(session, item, headers, scope)
         self._sweep(session, scope, seen, headers)
@@ -331,27 +315,8 @@ class MastodonSource:
                     exchange = page.exchange if status is last else context.exchange
                     if item.platform_id not in seen:
                         seen.append(item.platform_id)
-                        self._observe_with_media(session, item, exchange, MESSAGES, headers)
+                        self._attachments.observe(session, item, exchange, MESSAGES)
                 session.progress()
         if session.full:
             self._sweep(session, MESSAGES, seen, headers)
 
-    def _observe_with_media(self, session: Session, item: Item, exchange: Exchange, scope: str,
-                            headers: dict[str, str]) -> None:
-        session.observe(item, exchange, scope=scope)
-        scope_of_media = media_scope(item.platform_id)
-        archived = {} if session.full or not item.media else session.known(scope_of_media)
-        for ref in item.media:
-            if ref.platform_id in archived:
-                continue  # incremental: an attachment already archived is not fetched again
-            child = media_item({"id": ref.platform_id, "url": ref.url, "type": ref.media_type,
-                                "description": ref.description}, parent=item)
-            if ref.url and ref.url not in self._media_done:
-                self._media_done[ref.url] = session.get_media(ref.url, scope=scope_of_media)
-            media = self._media_done.get(ref.url or "")
-            if media is not None:
-                child.versioned["file_sha256"] = media.payload_sha256
-                child.extra["file"] = {"record_id": media.payload_record_id,
-                                       "content_type": media.headers.get("content-type"),
-                                       "size": media.size}
-            session.observe(child, exchange, scope=scope_of_media)

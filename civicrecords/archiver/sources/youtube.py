@@ -98,7 +98,10 @@ class YouTubeSource:
     def __init__(self, account: AccountConfig) -> None:
         self.account = account
         self.base = account.api_base.rstrip("/")
-        self._attachments = AttachmentCapture()
+        # caption tracks are listed, not fetched: their text needs the owner's OAuth
+        self._attachments = AttachmentCapture(
+            source=lambda _session, ref, _parent: None if ref.media_type == "caption"
+            else ref.url)
         self._key = ""
 
     def rate_limits(self, backoff_seconds: float, max_backoff_seconds: float) -> RateLimitPolicy:
@@ -253,8 +256,7 @@ class YouTubeSource:
         def child(ref: MediaRef, parent: Item) -> Item:
             return media_child(ref, parent, by_id.get(ref.platform_id))
 
-        self._attachments.observe(session, item, page.exchange, scope, child,
-                                  fetch=lambda ref: ref.media_type != "caption")
+        self._attachments.observe(session, item, page.exchange, scope, child)
         return item
 
     def _comments(self, session: Session, video: Item, owner: str) -> None:
