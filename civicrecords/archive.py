@@ -39,7 +39,8 @@ timezone = "America/Chicago"  # dates on letters and deadlines use this zone
 # key_file = "/etc/civicrecords/keys/{archive_id}.pem"   # default: {default_key}
 
 # One [[accounts]] table per official account. Tokens are never written here: token_env
-# names the environment variable that holds the token.
+# names the environment variable that holds the token. docs/platforms.md has an example for
+# every platform (facebook, instagram, x, youtube, bluesky, feed); Mastodon's is below.
 #
 # [[accounts]]
 # name = "lakeside-mastodon"            # unique, used on the command line
