@@ -1,8 +1,9 @@
 """The item page and its downloads: every version with word diffs, the conversation, media,
 and the exact WARC records behind the item.
 
-Scope follows the CLI's ``show``: staff see public items only and get the same 404 for a
-not-public item as for one that does not exist; a clerk's view of a not-public item is
+Scope follows the CLI's ``show``: staff see public items only, get the same 404 for a
+not-public item as for one that does not exist, and see no trace of not-public items in a
+conversation; a clerk's view of a not-public item is
 audited (``show.not_public``), and so are the not-public items of a conversation
 (``show.thread_not_public``, by ``search.conversation``) and not-public downloads
 (``web.download``).
@@ -75,17 +76,17 @@ def _item_page(site: Site, viewer: Viewer, ref: str) -> dict[str, Any]:
             archive.audit.record("show.media_not_public", subject=item.ref, items=hidden_media)
         media = [view for view in (media_view(catalog, row) for row in attached) if view]
         records = item_records(catalog, item, versions)
-        here = next(i for i, e in enumerate(talk.entries) if e.item.ref == item.ref)
+        entries = [e for e in talk.entries if not e.withheld]  # no trace of what staff may
+        here = next(i for i, e in enumerate(entries) if e.item.ref == item.ref)  # not see
         start = max(0, here - THREAD_WINDOW)
-        shown = talk.entries[start:here + THREAD_WINDOW + 1]
+        shown = entries[start:here + THREAD_WINDOW + 1]
         thread = [{"depth": entry.depth, "withheld": entry.withheld,
                    "this": entry.item.ref == item.ref,
                    **({} if entry.withheld else describe(entry.item, entry.version))}
                   for entry in shown]
         context = {"item": item_view(item, versions, media), "row": item, "history": history,
-                   "thread": thread, "thread_size": len(talk.entries), "thread_before": start,
-                   "thread_after": len(talk.entries) - start - len(shown),
-                   "withheld": talk.withheld, "records": records,
+                   "thread": thread, "thread_size": len(entries), "thread_before": start,
+                   "thread_after": len(entries) - start - len(shown), "records": records,
                    "events": catalog.events(item.id)}
     context["open_requests"] = ([r.id for r in RequestStore(archive).all() if r.is_open]
                                 if clerk else [])

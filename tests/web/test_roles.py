@@ -116,6 +116,12 @@ def test_staff_get_no_platform_response_that_holds_not_public_items(hostile: Arc
         clerk.login("clara")
         ref = "mastodon:hostile:201"
         assert staff.get("/item", ref=ref).status_code == 200
+        staff_thread = staff.get("/item", ref="mastodon:hostile:101").text
+        clerk_thread = clerk.get("/item", ref="mastodon:hostile:101").text
+        assert "hostile%3A202" in clerk_thread and "3 items in reading order" in clerk_thread
+        assert "hostile%3A202" not in staff_thread and "gate code" not in staff_thread
+        conversation = staff_thread.split('id="thread-h"', 1)[1].split("</section>", 1)[0]
+        assert "2 items in reading order" in conversation and "not" not in conversation
         assert staff.get("/item/record", ref=ref, id=record_token(shared)).status_code == 404
         assert clerk.get("/item/record", ref=ref, id=record_token(shared)).status_code == 200
         staff_ids = _ids(staff.get("/item/records.warc.gz", ref=ref).content)
