@@ -6,7 +6,6 @@ Reviewing (``request review``) and responding (``request time/fees/letter/fulfil
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,12 @@ from civicrecords.cli.context import CliContext
 from civicrecords.cli.search_commands import parse_day
 from civicrecords.errors import UsageError
 from civicrecords.requests.bundle import export_bundle
-from civicrecords.requests.calendar import business_days_between, parse_received
+from civicrecords.requests.calendar import parse_received
 from civicrecords.requests.gather import add_items, query_criterion, rerun, resolve
 from civicrecords.requests.store import (
     STATUSES,
-    Request,
     RequestStore,
-    calendar_options,
+    deadline_summary,
     local_zone,
 )
 from civicrecords.search.backend import SearchQuery
@@ -60,19 +58,6 @@ def register(app: typer.Typer) -> None:
     request_review_commands.register(request_app)
     request_response_commands.register(request_app)
     app.add_typer(request_app, name="request")
-
-
-def summary(archive: Archive, request: Request, today: Any) -> dict[str, Any]:
-    """The request as JSON-ready data plus business days elapsed, left and overdue."""
-    options = calendar_options(archive)
-    elapsed = business_days_between(request.received_date, today, options)
-    left = overdue = None
-    if request.due and request.is_open:
-        due = datetime.fromisoformat(request.due).date()
-        overdue = business_days_between(due, today, options)
-        left = business_days_between(today, due, options) if due >= today else 0
-    return {**request.to_dict(), "elapsed_business_days": elapsed,
-            "business_days_left": left, "overdue_business_days": overdue}
 
 
 def _today(context: CliContext, archive: Archive) -> Any:
@@ -133,7 +118,7 @@ def open_request(
         store.record_identity(request, method=identity_method, verified_by=verified_by)
     earlier = store.previous_subject_requests(request)
     if fmt is OutputFormat.json:
-        context.emit_json(summary(archive, request, _today(context, archive)))
+        context.emit_json(deadline_summary(archive, request, _today(context, archive)))
     else:
         due = f", due {request.due}" if request.due else ""
         context.out.print(f"opened {request.id} ({request.kind}), received "
@@ -240,7 +225,7 @@ def list_requests(
     context: CliContext = ctx.obj
     archive = context.open_archive()
     today = _today(context, archive)
-    rows = [summary(archive, r, today) for r in RequestStore(archive).all()
+    rows = [deadline_summary(archive, r, today) for r in RequestStore(archive).all()
             if show_all or r.is_open]
     if overdue_only:
         rows = [r for r in rows if r["overdue_business_days"]]
@@ -268,7 +253,7 @@ def show_request(
     archive = context.open_archive()
     store = RequestStore(archive)
     request = store.get(request_id)
-    data = summary(archive, request, _today(context, archive))
+    data = deadline_summary(archive, request, _today(context, archive))
     data["previous_subject_requests"] = [r.id for r in store.previous_subject_requests(request)]
     context.emit_json(data)
 

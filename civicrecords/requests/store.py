@@ -24,7 +24,7 @@ from civicrecords.archive import Archive
 from civicrecords.atomicfile import atomic_write
 from civicrecords.environment import utc_iso
 from civicrecords.errors import NotFoundError, RefusedError, UsageError
-from civicrecords.requests.calendar import CalendarOptions, add_business_days
+from civicrecords.requests.calendar import CalendarOptions, add_business_days, business_days_between
 from civicrecords.requests.fees import StaffTime
 
 REQUEST_SCHEMA = "civicrecords.request/1"
@@ -331,3 +331,18 @@ def _sort_key(name: str) -> tuple[int, int]:
     match = _ID.match(name)
     assert match
     return int(match.group(1)), int(match.group(2))
+
+
+def deadline_summary(archive: Archive, request: Request, today: date) -> dict[str, Any]:
+    """The request as JSON-ready data plus business days elapsed, left and overdue on
+    ``today`` (a local date). Left and overdue are None for closed requests and requests
+    without a due date."""
+    options = calendar_options(archive)
+    elapsed = business_days_between(request.received_date, today, options)
+    left = overdue = None
+    if request.due and request.is_open:
+        due = date.fromisoformat(request.due)
+        overdue = business_days_between(due, today, options)
+        left = business_days_between(today, due, options) if due >= today else 0
+    return {**request.to_dict(), "elapsed_business_days": elapsed,
+            "business_days_left": left, "overdue_business_days": overdue}

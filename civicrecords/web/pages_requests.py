@@ -25,7 +25,6 @@ from starlette.routing import Route
 
 from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog
-from civicrecords.cli.request_commands import summary
 from civicrecords.discovery.production import export_volume
 from civicrecords.environment import parse_utc
 from civicrecords.errors import CivicRecordsError, NotFoundError, UsageError
@@ -33,7 +32,13 @@ from civicrecords.requests.bundle import export_bundle
 from civicrecords.requests.calendar import parse_received
 from civicrecords.requests.fulfil import fulfil
 from civicrecords.requests.gather import add_items, query_criterion, resolve
-from civicrecords.requests.store import STATUSES, TRANSITIONS, RequestStore, local_zone
+from civicrecords.requests.store import (
+    STATUSES,
+    TRANSITIONS,
+    RequestStore,
+    deadline_summary,
+    local_zone,
+)
 from civicrecords.requests.store import Request as DataRequest
 from civicrecords.search.backend import SearchQuery
 from civicrecords.web.auth import Viewer
@@ -107,7 +112,7 @@ def request_context(archive: Archive, request: DataRequest) -> dict[str, Any]:
                 items.append({"number": number, **describe(row, catalog.latest(row))})
             except (NotFoundError, UsageError):
                 items.append({"number": number, "ref": ref, "missing": True})
-    return {"request": request, "info": summary(archive, request, today(archive)),
+    return {"request": request, "info": deadline_summary(archive, request, today(archive)),
             "items": items, "exports": _export_rows(archive, request),
             "next_statuses": [s for s in TRANSITIONS.get(request.status, ())
                               if s != "fulfilled"],
@@ -124,7 +129,7 @@ async def request_list(request: Request, viewer: Viewer) -> Response:
     def rows() -> list[dict[str, Any]]:
         archive = site.archive_for(viewer.name)
         day = today(archive)
-        found = [summary(archive, r, day) for r in RequestStore(archive).all()
+        found = [deadline_summary(archive, r, day) for r in RequestStore(archive).all()
                  if show_all or r.is_open]
         if overdue:
             found = [r for r in found if r["overdue_business_days"]]
