@@ -59,7 +59,7 @@ def _server(size: int) -> ThreadingHTTPServer:
             self.end_headers()
             self.wfile.write(body)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             host = f"http://{self.headers['Host']}"
             account = {"id": "1", "acct": "city", "username": "city", "display_name": "City"}
             if self.path.startswith("/api/v1/accounts/lookup"):
