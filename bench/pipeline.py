@@ -11,7 +11,12 @@ its own:
 - search: p50/p95 over a fixed query set (text, fields, phrases, filters, dates, wildcards);
 - verify: ``verify`` (full SHA-256 re-hash) vs ``hashlib.sha256`` over the same files.
 
-Usage: ``python bench/pipeline.py [--posts 1000 10000]``. Prints a table and writes
+Capture is also compared with plain fetching when every answer of the platform takes
+``--latency-ms`` (default 20 ms), as across the internet: on loopback the sample platform
+answers in well under a millisecond, which is the worst case for the capture's own work.
+
+Usage: ``python bench/pipeline.py [--posts 1000 10000] [--latency-ms 20]``. Prints a table
+and writes
 ``bench/results/pipeline.json``.
 """
 
@@ -230,22 +235,51 @@ def phase_hashlib(directory: Path) -> dict[str, Any]:
     return {"seconds": elapsed, "mb": total / 1e6}
 
 
-def run_size(posts: int) -> dict[str, Any]:
-    """All phases for one world size."""
+def _set_latency(base_url: str, milliseconds: float) -> None:
+    """Make the sample platform answer every API and media request after a delay, like a
+    platform across the internet (0: answer at once)."""
+    import urllib.request
+
+    plan = None if not milliseconds else {
+        "rate": 1.0, "kinds": ["slow"], "max_per_url": 1000, "slow_seconds": milliseconds / 1000,
+        "paths": ["/api/", "/system/"]}
+    request = urllib.request.Request(f"{base_url}/_sample/faults", method="POST",
+                                     data=json.dumps(plan).encode(),
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=30).read()
+
+
+def run_capture_pair(posts: int, latency_ms: float, directory: Path) -> dict[str, Any]:
+    """Capture vs plain fetch of one world, with every answer delayed by ``latency_ms``."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "civicrecords.archiver.sample", "--posts", str(posts),
+         "--token", TOKEN], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert server.stdout is not None
+        base_url = server.stdout.readline().strip()
+        _set_latency(base_url, latency_ms)
+        _make_archive(directory, base_url)
+        capture = _child(phase_capture, directory)
+        plain = _child(phase_plain_fetch, directory, capture["items"])
+    finally:
+        server.terminate()
+        server.wait()
+    items = capture["items"]
+    return {"latency_ms": latency_ms,
+            "capture": {**capture, "items_per_s": items / capture["seconds"]},
+            "plain_fetch": {**plain, "items_per_s": items / plain["seconds"]},
+            "capture_vs_plain": plain["seconds"] / capture["seconds"]}
+
+
+def run_size(posts: int, latencies: list[float]) -> dict[str, Any]:
+    """All phases for one world size (capture also with each simulated latency)."""
     with tempfile.TemporaryDirectory(prefix="cr-bench-") as temp:
         directory = Path(temp)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "civicrecords.archiver.sample", "--posts", str(posts),
-             "--token", TOKEN], stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        try:
-            assert server.stdout is not None
-            base_url = server.stdout.readline().strip()
-            _make_archive(directory, base_url)
-            capture = _child(phase_capture, directory)
-            plain = _child(phase_plain_fetch, directory, capture["items"])
-        finally:
-            server.terminate()
-            server.wait()
+        pair = run_capture_pair(posts, 0, directory / "loopback")
+        capture, plain = pair["capture"], pair["plain_fetch"]
+        delayed = [run_capture_pair(posts, ms, directory / f"latency-{ms:g}")
+                   for ms in latencies if ms]
+        directory = directory / "loopback"
         index = _child(phase_index, directory)
         raw = _child(phase_raw_whoosh, directory)
         searching = _child(phase_search, directory)
@@ -253,10 +287,8 @@ def run_size(posts: int) -> dict[str, Any]:
         hashing = _child(phase_hashlib, directory)
     items = capture["items"]
     return {
-        "posts": posts, "items": items,
-        "capture": {**capture, "items_per_s": items / capture["seconds"]},
-        "plain_fetch": {**plain, "items_per_s": items / plain["seconds"]},
-        "capture_vs_plain": plain["seconds"] / capture["seconds"],
+        "posts": posts, "items": items, "capture": capture, "plain_fetch": plain,
+        "capture_vs_plain": pair["capture_vs_plain"], "with_latency": delayed,
         "index": {**index, "items_per_s": index["items"] / index["seconds"]},
         "raw_whoosh": {**raw, "docs_per_s": raw["items"] / raw["seconds"]},
         "index_vs_raw": raw["seconds"] / index["seconds"] * index["items"] / max(raw["items"], 1),
@@ -272,8 +304,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, nargs="+", default=[1000, 10000],
                         help="world sizes (posts per account; ~10 items per post in all)")
+    parser.add_argument("--latency-ms", type=float, nargs="*", default=[20.0],
+                        help="also compare capture with plain fetching when every answer "
+                        "takes this long, like a platform across the internet")
     args = parser.parse_args()
-    results = [run_size(posts) for posts in args.posts]
+    results = [run_size(posts, args.latency_ms) for posts in args.posts]
     for r in results:
         peak = max(r[k]["peak_mb"] for k in ("capture", "index", "search", "verify"))
         print(f"\n{r['items']:,} items ({r['posts']:,} posts per account)")
@@ -288,6 +323,10 @@ def main() -> None:
         print(f"  verify    {r['verify']['mb_per_s']:8.0f} MB/s  vs hashlib "
               f"{r['hashlib']['mb_per_s']:8.0f} MB/s = {r['verify_vs_hashlib']:.0%} "
               f"(target >= 70%)  peak {r['verify']['peak_mb']} MB")
+        for run in r["with_latency"]:
+            print(f"  capture with {run['latency_ms']:g} ms per answer: "
+                  f"{run['capture']['items_per_s']:.0f} items/s vs plain fetch "
+                  f"{run['plain_fetch']['items_per_s']:.0f} = {run['capture_vs_plain']:.0%}")
         print(f"  peak memory of any phase: {peak} MB (target < 500 MB)")
     out = ROOT / "bench" / "results" / "pipeline.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -106,7 +106,8 @@ def test_clerk_searches_reads_versions_reviews_exports_and_fulfils(
     page.get_by_role("button", name="Add", exact=True).click()
     assert "Added" in page.locator('[role="status"]').inner_text()
 
-    page.get_by_role("link", name="Review PII candidates and items").click()
+    with page.expect_navigation():  # loaded: review.js listens before keys are pressed
+        page.get_by_role("link", name="Review PII candidates and items").click()
     assert page.locator("tr[data-entry]").count() > 0
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("j")
