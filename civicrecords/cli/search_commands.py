@@ -81,8 +81,9 @@ def search_command(
                                       help="Match every captured version, not just the latest."),
     all_data: bool = typer.Option(False, "--all-data", help="Include not-public items "
                                   "(recorded in the audit log)."),
-    sort: Sort = typer.Option(Sort.relevance, "--sort", help="Result order ('*' alone is "
-                              "always newest first unless --sort oldest)."),
+    sort: Sort = typer.Option(Sort.relevance, "--sort", help="Result order. Queries with "
+                              "no words of the text to rank by ('*', author:x, kind:comment, "
+                              "created:...) list newest first unless --sort oldest."),
     limit: int = typer.Option(20, "--limit", min=1, max=10_000, help="Results per page."),
     page: int = typer.Option(1, "--page", min=1, help="Page number."),
     facets: bool = typer.Option(False, "--facets", help="Also count all matches by account, "

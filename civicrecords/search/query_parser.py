@@ -11,9 +11,12 @@
     created:2026-01, created:[2026-01-01 TO 2026-01-31], created:{2026-01-01 TO *]
 
 Words are folded (case, accents) and stemmed; common words (the, a, of...) are ignored
-unless quoted. Malformed queries raise ``QueryError`` naming the character where the problem
-is; queries over the configured limits (length, terms, nesting, wildcards) are refused before
-any work, because cost, not just syntax, is what a query can attack.
+unless quoted; wildcards match whole unstemmed words. Results are ranked by relevance when
+the query has words of the text or title to rank by, and listed newest first otherwise.
+
+Malformed queries raise ``QueryError`` naming the character where the problem is; queries
+over the configured limits (length, terms, nesting, wildcards) are refused before any work,
+because cost, not just syntax, is what a query can attack.
 """
 
 from __future__ import annotations

@@ -20,11 +20,11 @@ from whoosh import query as wq
 
 from civicrecords.search.dates import date_terms
 from civicrecords.search.fields import SORT_FIELD
-from civicrecords.search.query_nodes import And, DateSpan, Node, Not, Or, Term
+from civicrecords.search.query_nodes import And, DateSpan, Every, Node, Not, Or, Term
 from civicrecords.search.whoosh_query import translate
 
 WALK_SHARE = 8  # results larger than 1/8 of the index are ordered by walking the date order
-TERM_CACHE = 256  # term document sets kept per reader
+CACHE_DOCS = 3_000_000  # document numbers kept in cached term sets (~150 MB at most)
 
 
 class WhooshReader:
@@ -34,6 +34,7 @@ class WhooshReader:
         self.searcher = searcher
         self.reader = searcher.reader()
         self._terms: dict[tuple[str, str], set[int]] = {}
+        self._cached = 0
         self._keys: array[int] | None = None
         self._order: list[int] | None = None
         self._codes: dict[str, tuple[array[int], list[str]]] = {}
@@ -50,11 +51,11 @@ class WhooshReader:
             key = (node.field, node.value)
             found = self._terms.get(key)
             if found is None:
-                if len(self._terms) >= TERM_CACHE:
-                    self._terms.pop(next(iter(self._terms)))
                 found = set(self.searcher.docs_for_query(wq.Term(node.field, node.value)))
-                self._terms[key] = found
+                self._remember(key, found)
             return found
+        if isinstance(node, Every):
+            return self.docset(Term("scope", "all"))
         if isinstance(node, DateSpan):
             return self.union([Term(f, v) for f, v in date_terms(node.since, node.until)])
         if isinstance(node, Or):
@@ -62,6 +63,14 @@ class WhooshReader:
         if isinstance(node, And):
             return self.intersection(list(node.children))
         return set(self.searcher.docs_for_query(translate(node)))
+
+    def _remember(self, key: tuple[str, str], docs: set[int]) -> None:
+        """Cache a term's documents, forgetting the oldest terms beyond ``CACHE_DOCS``."""
+        self._terms[key] = docs
+        self._cached += len(docs)
+        while self._cached > CACHE_DOCS and len(self._terms) > 1:
+            oldest = next(iter(self._terms))
+            self._cached -= len(self._terms.pop(oldest))
 
     def union(self, nodes: list[Node]) -> set[int]:
         """Documents matching any of ``nodes``."""

@@ -4,6 +4,8 @@ pages follow each other, facets add up, updates replace what they should."""
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from civicrecords.errors import ArchiveLockedError
 from civicrecords.search.backend import IndexDocument, SearchBackend, SearchQuery
 from civicrecords.search.tantivy_backend import TantivyBackend
 from civicrecords.search.whoosh_backend import WhooshBackend
@@ -131,3 +134,24 @@ def test_replacing_an_item_removes_its_old_documents(corpus: list[IndexDocument]
                 ] == [99_999]
         index.clear()
         assert index.count() == 0
+
+
+def test_a_tantivy_index_busy_in_another_process_is_reported(tmp_path: Path,
+                                                             corpus: list[IndexDocument]
+                                                             ) -> None:
+    directory = tmp_path / "tantivy"
+    index = TantivyBackend(directory)
+    index.add(corpus[:10])
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time, tantivy\n"
+         "writer = tantivy.Index.open(sys.argv[1]).writer()\n"
+         "print('holding', flush=True)\ntime.sleep(60)\n", str(directory)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        with pytest.raises(ArchiveLockedError, match="being updated by another process"):
+            index.add(corpus[10:20])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert index.add(corpus[10:20]) == 10 and index.count() == 20
