@@ -266,3 +266,17 @@ def test_collection_cannot_reuse_an_account_name(tmp_path: Path, env: Environmen
     status, _, err = _cli(env, "--archive", str(archive.root), "import", str(WGET),
                           "--collection", collection)
     assert status == 2 and "configured account" in err
+
+
+def test_copies_left_by_an_interrupted_import_are_cleared(archive: Archive, env: Environment
+                                                          ) -> None:
+    stray = archive.root / "imports" / "20260101T000000Z-dead00" / ".crawl.warc.gz.part"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(WGET.read_bytes()[:500])
+    result = _imported(env, archive, WGET)
+    assert not stray.exists() and not stray.parent.exists()
+    assert (archive.root / result["files"][0]["path"]).exists()
+    status, out, _ = _cli(env, "--archive", str(archive.root), "verify")
+    assert status == 0 and "intact" in out
+    pages = _search(env, archive.root, "*", "--platform", "web", "--kind", "page")
+    assert pages and {p["kind"] for p in pages} == {"page"}
