@@ -170,7 +170,8 @@ class JobWriter:
     def _refresh_item(self, item_id: int, observation: Observation) -> None:
         item = observation.item
         self.db.execute(
-            "UPDATE items SET kind=?, parent_id=?, thread_id=?, scope=?, author=?, author_id=?,"
+            "UPDATE items SET kind=?, parent_id=?, thread_id=coalesce(?, thread_id), scope=?,"
+            " author=?, author_id=?,"
             " author_name=?, created_at=?, url=?, hidden=?, last_seen=?, last_job=? WHERE id=?",
             (item.kind, item.parent_id, item.thread_id, observation.scope, item.author,
              item.author_id, item.author_name, canonical_time(item.created_at), item.url,

@@ -270,3 +270,24 @@ def test_items_are_found_by_bare_id_even_with_colons(tmp_path: Path) -> None:
         assert catalog.find("at://did:plc:abc/app.bsky.feed.post/1").account == "city"
         assert catalog.find("bluesky:city:at://did:plc:abc/app.bsky.feed.post/1").kind == "post"
         assert catalog.find("city:at://did:plc:abc/app.bsky.feed.post/1").kind == "post"
+
+
+def test_the_citys_own_replies_belong_to_the_conversation(tmp_path: Path,
+                                                          platform: SamplePlatform) -> None:
+    archive = sample_archive(tmp_path, platform, sample_env(tmp_path))
+    run_capture(archive)
+    world = platform.world
+    own_replies = [(post, reply) for post in world.posts(world.city)
+                   for reply in world.comments_of(post) if reply.account.id == world.city.id]
+    assert own_replies
+    with Catalog(archive.catalog_path) as catalog:
+        for post, reply in own_replies:
+            row = catalog.find(f"mastodon:lakeside-mastodon:{reply.id}")
+            assert (row.kind, row.thread_id, row.parent_id) == ("post", post.id,
+                                                                reply.in_reply_to_id)
+            conversation = catalog.thread(catalog.find(f"mastodon:lakeside-mastodon:{post.id}"))
+            assert reply.id in {r.platform_id for r in conversation}
+    run_capture(archive, full=False)  # an incremental pass keeps what it knew
+    with Catalog(archive.catalog_path) as catalog:
+        for post, reply in own_replies:
+            assert catalog.find(f"mastodon:lakeside-mastodon:{reply.id}").thread_id == post.id

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 
 from civicrecords.archiver.ratelimit import RateLimitPolicy
 from civicrecords.archiver.sources.attachments import AttachmentCapture
-from civicrecords.archiver.sources.base import Session
+from civicrecords.archiver.sources.base import JsonPage, Session
 from civicrecords.config import AccountConfig
 from civicrecords.htmltext import html_to_text
 from civicrecords.model import Item, MediaRef
@@ -116,6 +116,18 @@ def status_item(status: dict[str, Any], *, account_name: str, owner_id: str,
     return item
 
 
+def conversation_root(status: dict[str, Any], context: JsonPage | None) -> str | None:
+    """The id of the post a status's conversation starts from: the first ancestor its
+    ``/context`` lists, the status itself when it replies to nothing, else None (a reply
+    whose context was not read: unknown, so the archive keeps what it knew)."""
+    ancestors = context.data.get("ancestors") if context is not None else None
+    if ancestors:
+        return str(ancestors[0]["id"])
+    if context is not None or status.get("in_reply_to_id") is None:
+        return str(status["id"])
+    return None
+
+
 def history_items(edits: list[dict[str, Any]], current: Item) -> list[Item]:
     """Past versions from ``/history`` (oldest first). Each gets the current item's identity
     and its own ``created_at`` as the version time; the last entry (the current version)
@@ -181,11 +193,20 @@ class MastodonSource:
             for status in page.data:
                 status_id = str(status["id"])
                 seen.append(status_id)
+                context = session.get_json(
+                    self._context_url(status_id), scope=thread_scope(status_id),
+                    headers=headers) if status_id in threads else None
+                if context is not None and not isinstance(context.data, dict):
+                    session.gap(context.exchange.url, "context is not a JSON object",
+                                scope=thread_scope(status_id))
+                    context = None
                 item = status_item(status, account_name=self.account.name, owner_id=owner_id,
-                                   thread_id=status_id)
+                                   thread_id=conversation_root(status, context))
                 self._attachments.observe(session, item, page.exchange, TIMELINE)
-                if status_id in threads:
-                    self._thread(session, status_id, item, owner_id, headers)
+                if item.edited_at and status_id in threads:
+                    self._history(session, item, headers, TIMELINE)
+                if context is not None:
+                    self._replies(session, status_id, item, context, owner_id, headers)
                 session.progress()
             if not session.full and page.data and all(str(s["id"]) in known
                                                        for s in page.data):
@@ -255,18 +276,14 @@ class MastodonSource:
             yield page
             url = next_link(page.exchange.headers.get("link"))
 
-    def _thread(self, session: Session, status_id: str, post: Item, owner_id: str,
-                headers: dict[str, str]) -> None:
-        if post.edited_at:
-            self._history(session, post, headers, TIMELINE)
+    def _replies(self, session: Session, status_id: str, post: Item, page: JsonPage,
+                 owner_id: str, headers: dict[str, str]) -> None:
+        """Replies by others under one of the account's statuses (its ``/context``)."""
         scope = thread_scope(status_id)
-        page = session.get_json(self._context_url(status_id), scope=scope, headers=headers)
-        if page is None:
-            return
         seen: list[str] = []
         for status in page.data.get("descendants", []):
             item = status_item(status, account_name=self.account.name, owner_id=owner_id,
-                               thread_id=status_id)
+                               thread_id=post.thread_id)
             if item.kind == "post":
                 continue  # the account's own replies are captured from its timeline
             seen.append(item.platform_id)
@@ -299,7 +316,10 @@ class MastodonSource:
                     continue  # incremental: no new message in this conversation
                 context = session.get_json(self._context_url(str(last["id"])), scope=MESSAGES,
                                            headers=headers)
-                if context is None:
+                if context is None or not isinstance(context.data, dict):
+                    if context is not None:
+                        session.gap(context.exchange.url, "context is not a JSON object",
+                                    scope=MESSAGES)
                     continue
                 statuses = [*context.data.get("ancestors", []), last,
                             *context.data.get("descendants", [])]
