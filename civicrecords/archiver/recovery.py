@@ -63,6 +63,8 @@ def recover(archive: Archive, catalog: Catalog) -> Recovery:
             for entry in entries:
                 part_name(root / str(entry["path"])).unlink(missing_ok=True)
             report.discarded.append(staged.job_id)
+    # imported web archives are replayed by the importer (imported here: it imports this)
+    import civicrecords.archiver.importer  # noqa: F401
     warcs = archive.warcs_dir
     if warcs.exists():
         for part in sorted(warcs.rglob(".*.part")):

@@ -20,7 +20,8 @@ from civicrecords.catalog import Catalog
 from civicrecords.catalog.apply import JobCounts, JobWriter
 from civicrecords.catalog.disposal import apply_disposal_record
 from civicrecords.config import Config
-from civicrecords.integrity.disposal import RECORD_ROLE, disposed_files
+from civicrecords.errors import CivicRecordsError
+from civicrecords.integrity.disposal import CERTIFICATE_ROLE, RECORD_ROLE, disposed_files
 from civicrecords.integrity.manifest import chain_entries, load_manifest
 from civicrecords.model import ITEM_SCHEMA, SWEEP_SCHEMA, Gap, Item, Observation, RecordRef, Sweep
 from civicrecords.warcrecords import archive_file
@@ -104,6 +105,10 @@ def replay_job(catalog: Catalog, config: Config, root: Path, manifest: dict[str,
                 apply_warc(writer, root, entry["path"])
             elif role in ROLE_REPLAYERS:
                 ROLE_REPLAYERS[role](writer, root, entry)
+            elif role != CERTIFICATE_ROLE:  # a disposal certificate holds no items
+                raise CivicRecordsError(
+                    f"{manifest_rel}: files of role {role!r} cannot be replayed by this "
+                    "version of civicrecords (is it older than the archive?)")
         for gap in manifest.get("gaps", []):
             writer.gap(Gap(**gap))
         return writer.finish(manifest, manifest_rel)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from civicrecords.archive import Archive, resolve_archive_root
+from civicrecords.csvcells import spreadsheet_safe
 from civicrecords.environment import Environment
 
 
@@ -62,7 +63,7 @@ class CliContext:
                                 lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _cell(v) for k, v in row.items()})
+            writer.writerow({k: spreadsheet_safe(_cell(v)) for k, v in row.items()})
 
     def emit_table(self, columns: Sequence[str], rows: Iterable[Sequence[Any]],
                    title: str | None = None) -> None:

@@ -23,6 +23,7 @@ from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen.canvas import Canvas
 
 from civicrecords.config import DiscoverySection
+from civicrecords.csvcells import spreadsheet_safe
 from civicrecords.discovery.documents import Doc
 from civicrecords.discovery.loadfiles import FileRef
 from civicrecords.discovery.natives import CopiedRecord, parse_member
@@ -109,7 +110,7 @@ def custody_csv(rows: list[dict[str, str]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(CUSTODY_COLUMNS), lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 

@@ -20,6 +20,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from civicrecords.config import DiscoverySection
+from civicrecords.csvcells import spreadsheet_safe
 from civicrecords.discovery.documents import KIND_NAMES, Doc
 from civicrecords.discovery.pdfimages import BOLD, FONT, register_fonts
 from civicrecords.discovery.screening import Exclusion
@@ -89,7 +90,7 @@ def privilege_csv(entries: list[PrivilegeEntry], fields: list[str]) -> bytes:
     writer.writerow([LABELS[f] for f in fields])
     for entry in entries:
         values = asdict(entry)
-        writer.writerow([values[f] for f in fields])
+        writer.writerow([spreadsheet_safe(values[f]) for f in fields])
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 

@@ -2,8 +2,9 @@
 
 Checks, each reported as a ``Problem`` naming the file: the manifest chain (every link, every
 sequence number), every manifest's hash and ECDSA signature against the archive's public key,
-every listed file's size and SHA-256, files under ``warcs/`` that no manifest lists, and the
-audit log's hash chain. ``fast=True`` checks sizes only (bagit's "complete" vs "valid").
+every listed file's size and SHA-256, files under ``warcs/`` or ``imports/`` that no
+manifest lists, and the audit log's hash chain. ``fast=True`` checks sizes only (bagit's
+"complete" vs "valid").
 Leftovers of an interrupted job (hidden ``.part`` files, a staged manifest) are reported as
 notes, not problems: they were never part of the record and the next job clears them.
 """
@@ -180,7 +181,8 @@ def verify_archive(root: Path, public_key_pem: bytes, *, fast: bool = False,
         for pending in sorted(manifests_dir.glob(".*.pending")):
             report.notes.append(f"interrupted job left {pending.name}; the next job completes "
                                 "or discards it")
-    for path in sorted((root / "warcs").rglob("*")) if (root / "warcs").exists() else []:
+    for path in [p for top in ("warcs", "imports") if (root / top).exists()
+                 for p in sorted((root / top).rglob("*"))]:
         if not path.is_file():
             continue
         relative = path.relative_to(root).as_posix()
