@@ -8,6 +8,7 @@ marks, so an interrupted run is simply picked up by the next one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 
 from civicrecords.catalog import Catalog, ItemRow
@@ -31,13 +32,15 @@ def documents_for(catalog: Catalog, items: list[ItemRow]) -> Iterator[IndexDocum
                 created = None
         thread = thread_key(catalog, item)
         for version in versions[item.id]:
-            data = version.item()
+            data = json.loads(version.data)  # only the fields the index needs
             yield IndexDocument(
                 item_id=item.id, version_id=version.id, latest=version.id == item.latest_version,
-                text=data.text, title=data.title, author=item.author or "",
-                author_name=item.author_name or "", account=item.account, platform=item.platform,
-                kind=item.kind, status=item.status, classification=item.classification,
-                edited=item.version_count > 1, tags=tuple(t.lower() for t in data.tags if t),
+                text=data.get("text") or "", title=data.get("title") or "",
+                author=item.author or "", author_name=item.author_name or "",
+                account=item.account, platform=item.platform, kind=item.kind,
+                status=item.status, classification=item.classification,
+                edited=item.version_count > 1,
+                tags=tuple(t.lower() for t in data.get("tags") or () if t),
                 url=item.url or "", created=created, thread=thread)
 
 
