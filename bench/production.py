@@ -27,48 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from sample_archive import build_archive, environment  # bench/sample_archive.py
+
 from civicrecords.archive import Archive
-from civicrecords.environment import Environment
-
-
-def _environment(cache: Path) -> Environment:
-    from civicrecords.demo import DEMO_TOKEN, MAYOR_TOKEN_ENV, TOKEN_ENV
-
-    return Environment(variables={"PATH": os.environ.get("PATH", ""), TOKEN_ENV: DEMO_TOKEN,
-                                  MAYOR_TOKEN_ENV: f"{DEMO_TOKEN}-mayor"},
-                       config_dir=cache / "userconfig", operator="bench-clerk")
-
-
-def build_archive(cache: Path, posts: int) -> Path:
-    """Capture the sample platform twice into ``cache/archive`` (once; reused after)."""
-    root = cache / "archive"
-    if (root / "catalog.sqlite").exists():
-        return root
-    from civicrecords.archiver.job import run_capture
-    from civicrecords.archiver.sample.server import SamplePlatform
-    from civicrecords.catalog import Catalog
-    from civicrecords.demo import DEMO_TOKEN, account_config
-    from civicrecords.search.indexer import index_pending
-    from civicrecords.search.service import open_backend
-
-    shutil.rmtree(cache, ignore_errors=True)
-    cache.mkdir(parents=True)
-    env = _environment(cache)
-    started = time.monotonic()
-    with SamplePlatform(posts=posts, token=DEMO_TOKEN) as sample:
-        archive = Archive.create(root, env, name="City of Lakeside, Minnesota",
-                                 extra_config=account_config(sample.base_url))
-        for state in ("initial", "later"):
-            sample.set_state(state)
-            run_capture(archive, full=True)
-    with Catalog(archive.catalog_path) as catalog:
-        backend = open_backend(archive.root, archive.config)
-        index_pending(catalog, backend)
-        backend.close()
-        count = catalog.count_items()
-    print(f"built archive: {count} items from {posts} posts in "
-          f"{time.monotonic() - started:.1f} s", file=sys.stderr)
-    return root
 
 
 def child(root: Path, out: Path, items: int) -> None:
@@ -78,7 +39,7 @@ def child(root: Path, out: Path, items: int) -> None:
     from civicrecords.requests.gather import add_items
     from civicrecords.requests.store import RequestStore
 
-    env = _environment(root.parent)
+    env = environment(root.parent)
     archive = Archive.open(root, env)
     with Catalog(archive.catalog_path) as catalog:
         refs = [row.ref for row in catalog.iter_items(limit=items)]

@@ -38,49 +38,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sample_archive import build_archive, environment  # noqa: E402 - bench/sample_archive.py
+
 from civicrecords.archive import Archive  # noqa: E402
-from civicrecords.environment import Environment  # noqa: E402
 
 PHASES = ("gather", "review", "export", "inventory")
-
-
-def _environment(cache: Path) -> Environment:
-    from civicrecords.demo import DEMO_TOKEN, MAYOR_TOKEN_ENV, TOKEN_ENV
-
-    return Environment(variables={"PATH": os.environ.get("PATH", ""), TOKEN_ENV: DEMO_TOKEN,
-                                  MAYOR_TOKEN_ENV: f"{DEMO_TOKEN}-mayor"},
-                       config_dir=cache / "userconfig", operator="bench-clerk")
-
-
-def build_archive(cache: Path, posts: int) -> Path:
-    """Capture the sample platform twice into ``cache/archive`` (once; reused after)."""
-    root = cache / "archive"
-    if (root / "catalog.sqlite").exists():
-        return root
-    from civicrecords.archiver.job import run_capture
-    from civicrecords.archiver.sample.server import SamplePlatform
-    from civicrecords.catalog import Catalog
-    from civicrecords.demo import DEMO_TOKEN, account_config
-    from civicrecords.search.indexer import index_pending
-    from civicrecords.search.service import open_backend
-
-    shutil.rmtree(cache, ignore_errors=True)
-    cache.mkdir(parents=True)
-    started = time.monotonic()
-    with SamplePlatform(posts=posts, token=DEMO_TOKEN) as sample:
-        archive = Archive.create(root, _environment(cache), name="City of Lakeside, Minnesota",
-                                 extra_config=account_config(sample.base_url))
-        for state in ("initial", "later"):
-            sample.set_state(state)
-            run_capture(archive, full=True)
-    with Catalog(archive.catalog_path) as catalog:
-        backend = open_backend(archive.root, archive.config)
-        index_pending(catalog, backend)
-        backend.close()
-        count = catalog.count_items()
-    print(f"built archive: {count} items from {posts} posts in "
-          f"{time.monotonic() - started:.1f} s", file=sys.stderr)
-    return root
 
 
 def _whole_archive_request(archive: Archive) -> Any:
@@ -105,7 +67,7 @@ def child(phase: str, root: Path, work: Path) -> dict[str, Any]:
     from civicrecords.search.backend import SearchQuery
     from civicrecords.search.service import open_backend
 
-    archive = Archive.open(root, _environment(work.parent))
+    archive = Archive.open(root, environment(work.parent))
     figures: dict[str, Any] = {}
     if phase == "gather":
         with Catalog(archive.catalog_path) as catalog:
