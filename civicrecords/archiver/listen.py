@@ -293,7 +293,10 @@ class Listener:
 
     def start(self, host: str | None = None, port: int | None = None) -> Listener:
         """Bind (``[listen]`` host and port unless given), serve, and start the worker (which
-        first captures what an earlier run left in the inbox)."""
+        first captures what an earlier run left in the inbox). Starting a started listener
+        does nothing (so ``with listener.start():`` runs one server and one worker)."""
+        if self._server is not None:
+            return self
         handler = type("Handler", (_Handler,), {"listener": self})
         self._server = ThreadingHTTPServer((host or self.settings.host,
                                             self.settings.port if port is None else port),
@@ -341,6 +344,11 @@ class Listener:
                 continue
             except CivicRecordsError as exc:
                 self.log(f"capture failed, notifications kept for retry: {exc.message}")
+                self._retry_later()
+                continue
+            except Exception as exc:  # a service loop must not die silently: log, retry
+                self.log(f"capture failed unexpectedly ({type(exc).__name__}: {exc}); "
+                         "notifications kept for retry")
                 self._retry_later()
                 continue
             if result is not None:

@@ -262,6 +262,9 @@ def test_notifications_wait_for_a_busy_archive_and_survive_a_restart(
 def test_notifications_for_other_accounts_or_objects_are_ignored(
         setup: tuple[Archive, Listener, list[str]], platform: SamplePlatform) -> None:
     _archive, listener, log = setup
+    import threading
+
+    assert sum(t.name == "listen-worker" for t in threading.enumerate()) == 1
     world = platform.world
     other = world.posts(world.mayor)
     payload = page_post_change(world, next(other))
@@ -270,7 +273,8 @@ def test_notifications_for_other_accounts_or_objects_are_ignored(
         {"field": "feed", "value": {"item": "reaction", "verb": "add", "post_id": "1_2"}}]}]}
     assert change_targets(reaction) == []
     assert deliver_webhook(listener.url, reaction, APP_SECRET)[0] == 200
-    assert wait_for(lambda: sum("ignored notification" in line for line in log) == 2), log
+    assert wait_for(lambda: sum("ignored notification" in line for line in log) == 2), \
+        "\n".join(log)
     assert not listener.jobs
 
 
@@ -308,10 +312,11 @@ def test_the_listen_command_serves_until_sigterm_and_exits_zero(
         url = re.search(r"on (http://\S+)", line)
         assert url, line
         assert deliver_webhook(url.group(1), page_post_change(world, post), APP_SECRET)[0] == 200
-        assert wait_for(lambda: find(archive, f"{world.city.id}_{post.id}"), 20)
+        found = wait_for(lambda: find(archive, f"{world.city.id}_{post.id}"), 60)
     finally:
         process.send_signal(signal.SIGTERM)
         _out, err = process.communicate(timeout=30)
+    assert found, err
     assert process.returncode == 0, err
     assert "stopped after 1 capture job(s)" in err
     assert not any(s in err for s in (APP_SECRET, VERIFY_TOKEN, DEMO_TOKEN))
