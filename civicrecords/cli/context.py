@@ -6,6 +6,7 @@ import csv
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,20 @@ from rich.table import Table
 from civicrecords.archive import Archive, resolve_archive_root
 from civicrecords.csvcells import spreadsheet_safe
 from civicrecords.environment import Environment
+
+
+class OutputFormat(StrEnum):
+    """``--format`` of commands that print a table for people or JSON for programs."""
+
+    table = "table"
+    json = "json"
+
+
+class Unreviewed(StrEnum):
+    """``--unreviewed``: what to do with PII candidates nobody has decided."""
+
+    redact = "redact"
+    release = "release"
 
 
 @dataclass

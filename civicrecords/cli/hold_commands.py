@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import typer
 
 from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog
-from civicrecords.cli.context import CliContext
+from civicrecords.cli.context import CliContext, OutputFormat
 from civicrecords.cli.storage_commands import sync_holds
 from civicrecords.discovery.holds import (
     Hold,
@@ -22,11 +20,6 @@ from civicrecords.errors import CivicRecordsError
 
 hold_app = typer.Typer(help="Legal holds: preserve a matter's items from disposal until "
                        "released.", no_args_is_help=True)
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def register(app: typer.Typer) -> None:

@@ -3,19 +3,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import typer
 
 from civicrecords.catalog import Catalog
-from civicrecords.cli.context import CliContext
+from civicrecords.cli.context import CliContext, OutputFormat
 from civicrecords.requests.inventory import inventory
 from civicrecords.requests.reclassify import override
-
-
-class InventoryFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -48,7 +41,7 @@ def inventory_command(
     ctx: typer.Context,
     pii: bool = typer.Option(False, "--pii", help="Also count items holding each kind of "
                              "personal data the detectors find (reads every item; slower)."),
-    fmt: InventoryFormat = typer.Option(InventoryFormat.table, "--format",
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format",
                                         help="Output format."),
 ) -> None:
     """Summarise the archive's not-public data (classification, kind, legal basis, counts)
@@ -59,7 +52,7 @@ def inventory_command(
         if context.env.is_terminal() else None
     with Catalog(archive.catalog_path) as catalog:
         result = inventory(catalog, archive.config, pii=pii, progress=progress)
-    if fmt is InventoryFormat.json:
+    if fmt is OutputFormat.json:
         context.emit_json(result.to_dict())
         return
     context.emit_table(

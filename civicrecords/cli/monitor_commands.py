@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import typer
 
 from civicrecords.archiver.status import account_statuses
 from civicrecords.catalog import Catalog
-from civicrecords.cli.context import CliContext
+from civicrecords.cli.context import CliContext, OutputFormat
 from civicrecords.cli.search_commands import parse_day
 from civicrecords.errors import ExitStatus
 from civicrecords.moderation import moderation_report, record_action
 
 moderation_app = typer.Typer(help="The moderation log: why staff hid or deleted comments.",
                              no_args_is_help=True)
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
 def status(
     ctx: typer.Context,
-    fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> int:
     """Per account: last capture, last full sweep, open gaps, token state.
 
@@ -41,7 +34,7 @@ def status(
     archive = context.open_archive()
     with Catalog(archive.catalog_path) as catalog:
         statuses = account_statuses(catalog, archive.config, context.env.now())
-    if fmt is Format.json:
+    if fmt is OutputFormat.json:
         context.emit_json([s.to_dict() for s in statuses])
     else:
         context.emit_table(
@@ -87,7 +80,7 @@ def report(
     ctx: typer.Context,
     since: str | None = typer.Option(None, "--since", help="From YYYY-MM-DD."),
     until: str | None = typer.Option(None, "--until", help="To YYYY-MM-DD."),
-    fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """Actions by clause and account, and captured removals without a recorded reason."""
     context: CliContext = ctx.obj
@@ -95,7 +88,7 @@ def report(
     with Catalog(archive.catalog_path) as catalog:
         result = moderation_report(archive, catalog, since=parse_day(since, "--since"),
                                    until=parse_day(until, "--until"))
-    if fmt is Format.json:
+    if fmt is OutputFormat.json:
         context.emit_json(result.to_dict())
         return
     context.emit_table(["clause", "actions"], sorted(result.by_clause.items()),

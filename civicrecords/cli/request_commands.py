@@ -15,7 +15,7 @@ import typer
 from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog
 from civicrecords.cli import request_response_commands, request_review_commands
-from civicrecords.cli.context import CliContext
+from civicrecords.cli.context import CliContext, OutputFormat, Unreviewed
 from civicrecords.cli.search_commands import parse_day
 from civicrecords.errors import UsageError
 from civicrecords.requests.bundle import export_bundle
@@ -38,16 +38,6 @@ class Kind(StrEnum):
     public = "public"
     subject = "subject"
     discovery = "discovery"
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-class Unreviewed(StrEnum):
-    redact = "redact"
-    release = "release"
 
 
 Status = StrEnum("Status", {s.replace("-", "_"): s for s in STATUSES})  # type: ignore[misc]

@@ -9,7 +9,7 @@ import typer
 
 from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog
-from civicrecords.cli.context import CliContext
+from civicrecords.cli.context import CliContext, OutputFormat, Unreviewed
 from civicrecords.errors import ConfigError, UsageError
 from civicrecords.requests import charges
 from civicrecords.requests.calendar import parse_received
@@ -32,16 +32,6 @@ class Delivery(StrEnum):
     inspection = "inspection"
     paper = "paper"
     electronic = "electronic"
-
-
-class Unreviewed(StrEnum):
-    redact = "redact"
-    release = "release"
-
-
-class FeeFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -103,7 +93,7 @@ def fees_command(
                                "cost instead of the per-page rate)."),
     media: list[str] = typer.Option([], "--media", help="Materials used, KIND=COUNT (e.g. "
                                     "usb=1; kinds from [fees.media_unit_cost]; repeatable)."),
-    fmt: FeeFormat = typer.Option(FeeFormat.table, "--format", help="Output format."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """Compute the request's fee and show the arithmetic; options given are saved."""
     context: CliContext = ctx.obj
@@ -124,7 +114,7 @@ def fees_command(
     needs_estimate = options.get("delivery") == "paper" and options.get("pages") is None
     prepared = _prepared(archive, request, "release") if needs_estimate else None
     result = charges.statement(archive.config, request, prepared)
-    if fmt is FeeFormat.json:
+    if fmt is OutputFormat.json:
         context.emit_json(result.to_dict())
         return
     rows = [[line.description, line.quantity, line.rate, f"${line.amount}", line.basis]

@@ -9,7 +9,7 @@ from enum import StrEnum
 import typer
 
 from civicrecords.catalog import Catalog
-from civicrecords.cli.context import CliContext
+from civicrecords.cli.context import CliContext, OutputFormat
 from civicrecords.environment import utc_iso
 from civicrecords.errors import UsageError
 from civicrecords.requests.policy import policy_for
@@ -23,11 +23,6 @@ class Choice(StrEnum):
     reject = "reject"
     withhold = "withhold"
     release = "release"
-
-
-class ReviewFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -56,7 +51,7 @@ def review(
     include_decided: bool = typer.Option(False, "--redecide", help="Let --category and "
                                          "--kind also select entries already decided."),
     show_all: bool = typer.Option(False, "--all", help="List decided entries too."),
-    fmt: ReviewFormat = typer.Option(ReviewFormat.table, "--format", help="Output format."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """List PII candidates (masked context), media to look at and withheld items of a
     request, or decide them singly or in bulk; every decision records who and why."""
@@ -90,13 +85,13 @@ def review(
 
 
 def _print(context: CliContext, entries: list[Entry], selectors: list[str], category: list[str],
-           kind: list[str], show_all: bool, fmt: ReviewFormat) -> None:
+           kind: list[str], show_all: bool, fmt: OutputFormat) -> None:
     shown = [e for e in entries
              if (not selectors or str(e.number) in selectors or e.key in selectors)
              and (not category or e.category in category)
              and (not kind or e.item_kind in kind)
              and (show_all or selectors or e.status in ("undecided", "withheld"))]
-    if fmt is ReviewFormat.json:
+    if fmt is OutputFormat.json:
         context.emit_json([e.to_dict() for e in shown])
         return
     counts = Counter(e.status for e in entries)
