@@ -129,7 +129,8 @@ class Catalog:
         self.path = path
         self.connection = sqlite3.connect(path, isolation_level=None, timeout=30.0)
         self.connection.row_factory = sqlite3.Row
-        self.connection.execute("PRAGMA journal_mode=WAL")
+        if self.connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            self.connection.execute("PRAGMA journal_mode=WAL")  # once, when created
         self.connection.execute("PRAGMA synchronous=NORMAL")
         self.connection.execute("PRAGMA foreign_keys=ON")
         migrate(self.connection)

@@ -77,19 +77,30 @@ CREATE TABLE IF NOT EXISTS gaps (
 MIGRATIONS: dict[int, str] = {1: SCHEMA_V1}
 
 
-def migrate(connection: sqlite3.Connection) -> None:
-    """Bring the catalog to ``SCHEMA_VERSION`` (creating it when empty)."""
-    connection.executescript(
-        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    )
+def schema_version(connection: sqlite3.Connection) -> int:
+    """The catalog's schema version (0 for an empty database); reads only."""
+    if connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone() is None:
+        return 0
     row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    current = int(row[0]) if row else 0
+    return int(row[0]) if row else 0
+
+
+def migrate(connection: sqlite3.Connection) -> None:
+    """Bring the catalog to ``SCHEMA_VERSION`` (creating it when empty). A current catalog
+    is only read, so opening one never contends with a writer for its lock."""
+    current = schema_version(connection)
+    if current == SCHEMA_VERSION:
+        return
     if current > SCHEMA_VERSION:
         from civicrecords.errors import ConfigError
 
         raise ConfigError(
             f"catalog schema {current} is newer than this civicrecords understands; upgrade"
         )
+    connection.executescript(
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    )
     for version in range(current + 1, SCHEMA_VERSION + 1):
         connection.executescript(MIGRATIONS[version])
         connection.execute(

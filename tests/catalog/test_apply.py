@@ -46,3 +46,13 @@ def test_versions_removal_cascade_and_restore(archive: Archive) -> None:
         a = catalog.find("A")
         assert a.status == "live" and a.removed_job is None
         assert [e["event"] for e in catalog.events(a.id)] == ["new", "removed", "restored"]
+
+
+def test_a_current_catalog_opens_while_a_job_holds_the_write_lock(archive: Archive) -> None:
+    Catalog(archive.catalog_path).close()
+    with Catalog(archive.catalog_path) as writer:
+        job = JobWriter(writer, archive.config, "job-1")  # BEGIN IMMEDIATE: the write lock
+        _observe(job, _item("A", "post"), "timeline", 1)
+        with Catalog(archive.catalog_path) as reader:  # status, search, the web view...
+            assert reader.count_items() == 0  # reads what is committed, no lock needed
+        job.finish({"job_id": "job-1"}, "manifests/job-1.json")
