@@ -139,7 +139,9 @@ def test_wacz_validates_and_its_signature_verifies(production: dict, tmp_path: P
             content = source.read(info)
             if info.filename == "datapackage-digest.json":
                 data = json.loads(digest)
-                data["signedData"]["hash"] = data["signedData"]["hash"][:-1] + "0"
+                signed_hash = data["signedData"]["hash"]
+                data["signedData"]["hash"] = signed_hash[:-1] + (
+                    "1" if signed_hash.endswith("0") else "0")
                 content = json.dumps(data).encode()
             target.writestr(info, content)
     assert not verify_wacz_signature(tampered)
