@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from civicrecords.catalog.schema import migrate
+from civicrecords.catalog.schema import migrate, use_wal
 from civicrecords.errors import NotFoundError, UsageError
 from civicrecords.model import Item, RecordRef
 
@@ -129,8 +129,7 @@ class Catalog:
         self.path = path
         self.connection = sqlite3.connect(path, isolation_level=None, timeout=30.0)
         self.connection.row_factory = sqlite3.Row
-        if self.connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            self.connection.execute("PRAGMA journal_mode=WAL")  # once, when created
+        use_wal(self.connection)
         self.connection.execute("PRAGMA synchronous=NORMAL")
         self.connection.execute("PRAGMA foreign_keys=ON")
         migrate(self.connection)

@@ -8,6 +8,8 @@ upgraded in place by the steps in ``MIGRATIONS`` rather than silently misread.
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Iterator
 
 SCHEMA_VERSION = 1
 
@@ -86,24 +88,57 @@ def schema_version(connection: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(connection: sqlite3.Connection) -> None:
-    """Bring the catalog to ``SCHEMA_VERSION`` (creating it when empty). A current catalog
-    is only read, so opening one never contends with a writer for its lock."""
-    current = schema_version(connection)
-    if current == SCHEMA_VERSION:
-        return
-    if current > SCHEMA_VERSION:
-        from civicrecords.errors import ConfigError
+def use_wal(connection: sqlite3.Connection, timeout: float = 30.0) -> None:
+    """Put the catalog in WAL mode (kept in the file, so this writes only on first open).
 
-        raise ConfigError(
-            f"catalog schema {current} is newer than this civicrecords understands; upgrade"
-        )
-    connection.executescript(
-        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    )
-    for version in range(current + 1, SCHEMA_VERSION + 1):
-        connection.executescript(MIGRATIONS[version])
-        connection.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (version,)
-        )
-    connection.commit()
+    Switching needs an exclusive lock and SQLite does not wait for it through the busy
+    timeout, so a first opener racing another process retries until ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def migrate(connection: sqlite3.Connection) -> None:
+    """Bring the catalog to ``SCHEMA_VERSION`` (creating it when empty), in one transaction.
+
+    A current catalog is only read, so opening one never contends with a writer; two
+    processes creating the same catalog at once are serialized by the write lock, and the
+    second finds the work done."""
+    if schema_version(connection) == SCHEMA_VERSION:
+        return
+    connection.execute("BEGIN IMMEDIATE")  # waits (busy timeout) for another migrator
+    try:
+        current = schema_version(connection)
+        if current > SCHEMA_VERSION:
+            from civicrecords.errors import ConfigError
+
+            raise ConfigError(
+                f"catalog schema {current} is newer than this civicrecords understands; "
+                "upgrade")
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in _statements(MIGRATIONS[version]):
+                connection.execute(statement)
+            connection.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (version,))
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The complete SQL statements of ``script`` (trigger bodies kept whole)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement in a migration: {pending.strip()[:60]}")

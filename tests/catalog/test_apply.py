@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from pathlib import Path
+
 from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog
 from civicrecords.catalog.apply import JobWriter
@@ -56,3 +60,17 @@ def test_a_current_catalog_opens_while_a_job_holds_the_write_lock(archive: Archi
         with Catalog(archive.catalog_path) as reader:  # status, search, the web view...
             assert reader.count_items() == 0  # reads what is committed, no lock needed
         job.finish({"job_id": "job-1"}, "manifests/job-1.json")
+
+
+def test_a_new_catalog_opens_while_another_process_is_creating_it(tmp_path: Path) -> None:
+    """The listener may be creating the catalog when a reader is first to open it: switching
+    a new file to WAL needs a lock SQLite does not wait for, so opening must wait itself."""
+    path = tmp_path / "catalog.sqlite"
+    creator = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    creator.execute("BEGIN IMMEDIATE")  # a rollback-journal writer, mid-creation
+    creator.execute("CREATE TABLE early (a)")
+    threading.Timer(0.3, creator.execute, ("COMMIT",)).start()
+    with Catalog(path) as catalog:
+        assert catalog.count_items() == 0
+        assert catalog.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    creator.close()
