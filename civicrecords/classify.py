@@ -19,12 +19,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from civicrecords.atomicfile import append_line
-from civicrecords.config import (
-    CLASSIFICATIONS,
-    AccountConfig,
-    ClassificationRule,
-    ClassificationSection,
-)
+from civicrecords.config import AccountConfig, ClassificationRule, ClassificationSection
+from civicrecords.configschema import CLASSIFICATIONS
 
 OVERRIDES_NAME = "classifications.jsonl"
 RULES = "rules"

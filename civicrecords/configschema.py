@@ -22,6 +22,16 @@ T = TypeVar("T")
 
 KeyPath = tuple[str | int, ...]
 
+# Values several sections share (a Literal field is checked against its values on load).
+Platform = Literal["mastodon", "facebook", "instagram", "x", "youtube", "bluesky", "feed"]
+Classification = Literal[
+    "public", "private", "confidential", "nonpublic", "protected_nonpublic"
+]
+CLASSIFICATIONS: tuple[str, ...] = get_args(Classification)
+Kind = Literal["post", "comment", "message", "media"]
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+"""Account, series and other names used on the command line."""
+
 
 class Invalid(Exception):
     """Raised by a section's ``validate()``: ``key`` is the offending field name (or '')."""

@@ -12,7 +12,7 @@ from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog, ItemRow
 from civicrecords.catalog.overrides import apply_overrides
 from civicrecords.classify import RULES, Override, OverrideLog
-from civicrecords.config import CLASSIFICATIONS
+from civicrecords.configschema import CLASSIFICATIONS
 from civicrecords.environment import utc_iso
 from civicrecords.errors import UsageError
 from civicrecords.search.indexer import index_pending

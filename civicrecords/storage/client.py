@@ -19,7 +19,7 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from civicrecords.config import StorageSection
+from civicrecords.config_storage import StorageSection
 from civicrecords.environment import Environment
 from civicrecords.errors import CivicRecordsError, UsageError
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from civicrecords.config import StorageSection
+from civicrecords.config_storage import StorageSection
 from civicrecords.environment import Environment, utc_iso
 from civicrecords.errors import IntegrityError, Problem
 from civicrecords.storage.client import Bucket, StorageError, error_code, translated

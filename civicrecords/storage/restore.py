@@ -22,7 +22,8 @@ from civicrecords.archive import Archive
 from civicrecords.atomicfile import fsync_dir
 from civicrecords.catalog import Catalog
 from civicrecords.catalog.replay import catch_up
-from civicrecords.config import CONFIG_NAME, StorageSection
+from civicrecords.config import CONFIG_NAME
+from civicrecords.config_storage import StorageSection
 from civicrecords.environment import Environment
 from civicrecords.errors import ConfigError, Problem
 from civicrecords.integrity.audit import AUDIT_NAME

@@ -21,7 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from civicrecords.catalog import Catalog
-from civicrecords.config import Config, RetentionSeries
+from civicrecords.config import Config
+from civicrecords.config_storage import RetentionSeries
 from civicrecords.environment import parse_utc
 from civicrecords.errors import ConfigError
 
