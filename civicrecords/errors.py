@@ -3,7 +3,8 @@
 Library code raises these and nothing else on purpose; the CLI turns them into one line on
 stderr and the documented exit status (see ``ExitStatus``) in a single place
 (``civicrecords.cli.main``). Errors that report several problems at once (verification,
-configuration) carry them as structured ``Problem`` details that ``--json`` prints as data.
+configuration) carry them as structured ``Problem`` details that ``--format json`` prints
+as data.
 """
 
 from __future__ import annotations

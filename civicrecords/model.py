@@ -209,5 +209,5 @@ class Gap:
     scope: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (manifests, ``capture --json``)."""
+        """JSON-ready dict (manifests, ``capture --format json``)."""
         return asdict(self)

@@ -112,7 +112,7 @@ class ImportResult:
     counts: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary (``import --json``)."""
+        """JSON-ready summary (``import --format json``)."""
         return {"job_id": self.job_id, "collection": self.collection,
                 "manifest": self.manifest, "files": [f.to_dict() for f in self.files],
                 **self.counts}

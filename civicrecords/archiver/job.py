@@ -57,7 +57,7 @@ class AccountOutcome:
     token: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary (``capture --json``)."""
+        """JSON-ready summary (``capture --format json``)."""
         return {"name": self.name, "platform": self.platform, "mode": self.mode,
                 **self.counts, "gaps": len(self.gaps), "files": self.files,
                 "token": self.token}

@@ -14,7 +14,7 @@ from civicrecords.archive import Archive
 from civicrecords.archiver.job import CaptureResult, run_capture
 from civicrecords.catalog import Catalog
 from civicrecords.catalog.replay import catch_up
-from civicrecords.cli.context import CliContext
+from civicrecords.cli.context import CliContext, OutputFormat
 from civicrecords.cli.storage_commands import report_upload, upload_now
 from civicrecords.discovery.holds import hold_summary
 from civicrecords.errors import CivicRecordsError, ExitStatus, UsageError
@@ -65,7 +65,7 @@ def capture(
         help="--full re-walks everything so removals are detected; --incremental fetches "
         "what is new since the last job (and re-reads recent comments). Default: full for "
         "accounts whose last full sweep is older than their full_sweep_hours."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> int:
     """Capture accounts into signed WARC files, then update catalog and index.
 
@@ -73,9 +73,9 @@ def capture(
     listed as a gap in the manifest and the output).
     """
     context: CliContext = ctx.obj
-    context.json_errors = as_json
+    context.json_errors = fmt is OutputFormat.json
     archive = context.open_archive()
-    show_progress = context.env.is_terminal() and not as_json
+    show_progress = context.env.is_terminal() and fmt is not OutputFormat.json
     progress = Progress(TextColumn("{task.description}"), BarColumn(),
                         TextColumn("{task.completed} items"), TimeElapsedColumn(),
                         console=context.err, transient=True)
@@ -91,7 +91,7 @@ def capture(
                              progress=advance if show_progress else None)
     with Catalog(archive.catalog_path) as catalog:
         indexed = index_archive(context, archive, catalog)
-    _report_capture(context, result, indexed, as_json)
+    _report_capture(context, result, indexed, fmt is OutputFormat.json)
     storage = archive.config.storage
     if storage.enabled and storage.upload_after_capture:
         try:  # the capture itself succeeded: its exit status stands; status shows the backlog
@@ -100,7 +100,7 @@ def capture(
             context.error_line(f"upload to the bucket failed: {exc.message}; run "
                                "'civicrecords storage upload'")
         else:
-            if not as_json:
+            if fmt is not OutputFormat.json:
                 report_upload(context, stored, holds)
             elif stored.problems:
                 context.error_line(f"upload left {len(stored.problems)} problem(s); run "
@@ -131,7 +131,7 @@ def verify(
     remote: bool = typer.Option(False, "--remote", help="Also check every object in the "
                                 "bucket: presence, size and SHA-256 against the manifests; "
                                 "missing, extra and altered objects."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> int:
     """Re-hash every WARC and manifest, check signatures, the chain and the audit log;
     list the active legal holds and how many items they hold.
@@ -144,7 +144,7 @@ def verify(
     report = verify_with_storage(archive, fast=fast, remote=remote)
     with Catalog(archive.catalog_path) as catalog:
         holds = hold_summary(archive, catalog)
-    if as_json:
+    if fmt is OutputFormat.json:
         context.emit_json({**report.to_dict(), "holds": holds})
     else:
         for note in report.notes:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from civicrecords.bag import verify_bag
-from civicrecords.cli.context import CliContext
+from civicrecords.cli.context import CliContext, OutputFormat
 from civicrecords.errors import ExitStatus, UsageError
 
 bundle_app = typer.Typer(help="Check bundles and productions.", no_args_is_help=True)
@@ -24,7 +24,7 @@ def verify(
     directory: Path = typer.Argument(..., help="Bundle or production volume directory."),
     key: Path | None = typer.Option(None, "--key", help="Trusted public key (PEM) to check "
                                     "the signature against instead of the bundle's own."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> int:
     """Check every file's SHA-256 and SHA-512, the bag's completeness and its signature.
 
@@ -41,7 +41,7 @@ def verify(
         except OSError as exc:
             raise UsageError(f"--key: cannot read {key}: {exc.strerror}") from None
     report = verify_bag(directory, trusted_key=trusted)
-    if as_json:
+    if fmt is OutputFormat.json:
         context.emit_json({"ok": report.ok, "files": report.files,
                            "key_fingerprint": report.key_fingerprint,
                            "problems": [p.to_dict() for p in report.problems]})

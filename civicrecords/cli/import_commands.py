@@ -9,7 +9,7 @@ import typer
 from civicrecords.archiver.importer import run_import
 from civicrecords.catalog import Catalog
 from civicrecords.cli.archive_commands import index_archive
-from civicrecords.cli.context import CliContext
+from civicrecords.cli.context import CliContext, OutputFormat
 
 
 def register(app: typer.Typer) -> None:
@@ -26,7 +26,7 @@ def import_command(
                                    "used as their account (e.g. city-website); lowercase "
                                    "letters, digits, '-' or '_'. Import later crawls of the "
                                    "same site into the same collection to get page versions."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """Keep web archives unmodified in the archive (hashed, in a signed manifest) and make
     their HTML pages searchable (platform web, kind page), each linked to its exact record.
@@ -35,12 +35,12 @@ def import_command(
     the archive already holds.
     """
     context: CliContext = ctx.obj
-    context.json_errors = as_json
+    context.json_errors = fmt is OutputFormat.json
     archive = context.open_archive()
     result = run_import(archive, list(paths), collection)
     with Catalog(archive.catalog_path) as catalog:
         indexed = index_archive(context, archive, catalog)
-    if as_json:
+    if fmt is OutputFormat.json:
         context.emit_json({**result.to_dict(), "indexed": indexed})
         return
     for imported in result.files:

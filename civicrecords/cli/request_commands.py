@@ -313,7 +313,7 @@ def export(
     unreviewed: Unreviewed | None = typer.Option(
         None, "--unreviewed", help="What to do with PII candidates and media nobody has "
         "decided (default: refuse to export while any remain)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """Build the request's signed, redacted BagIt bundle with the response letter (for a
     discovery request: the next production volume under --out)."""
@@ -325,14 +325,14 @@ def export(
 
         volume = export_volume(archive, request, out,
                                unreviewed=unreviewed.value if unreviewed else None)
-        if as_json:
+        if fmt is OutputFormat.json:
             context.emit_json(volume.to_dict())
         else:
             context.out.print(volume.summary(), markup=False)
         return
     result = export_bundle(archive, request, out,
                            unreviewed=unreviewed.value if unreviewed else None)
-    if as_json:
+    if fmt is OutputFormat.json:
         context.emit_json(result.to_dict())
     else:
         context.out.print(f"bundle {result.path}: {result.items} item(s), {result.withheld} "

@@ -11,7 +11,7 @@ import typer
 
 from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog
-from civicrecords.cli.context import CliContext
+from civicrecords.cli.context import CliContext, OutputFormat
 from civicrecords.discovery.holds import held_refs, held_warc_files
 from civicrecords.errors import ExitStatus, UsageError
 from civicrecords.requests.store import RequestStore
@@ -50,7 +50,7 @@ def check(
     allow_unlocked: bool = typer.Option(False, "--allow-unlocked",
                                         help="Report but do not fail on a bucket without "
                                         "versioning or Object Lock."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> int:
     """Confirm the bucket has versioning and Object Lock enabled.
 
@@ -62,7 +62,7 @@ def check(
     _require_storage(archive)
     result = check_bucket(open_bucket(archive))
     allowed = allow_unlocked or archive.config.storage.allow_unlocked
-    if as_json:
+    if fmt is OutputFormat.json:
         context.emit_json(result.to_dict())
     else:
         for line in result.problems():
@@ -105,7 +105,7 @@ def upload(
     ctx: typer.Context,
     allow_unlocked: bool = typer.Option(False, "--allow-unlocked",
                                         help="Store even in a bucket without Object Lock."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> int:
     """Store every manifest-listed file not yet in the bucket (verified, locked), sync legal
     holds, prune by policy. Safe to rerun after a crash: nothing is stored twice.
@@ -114,11 +114,11 @@ def upload(
     did not match its manifest (the rest is still stored).
     """
     context: CliContext = ctx.obj
-    context.json_errors = as_json
+    context.json_errors = fmt is OutputFormat.json
     archive = context.open_archive()
     _require_storage(archive)
     report, holds = upload_now(archive, allow_unlocked=allow_unlocked)
-    if as_json:
+    if fmt is OutputFormat.json:
         context.emit_json({**report.to_dict(), **holds.to_dict()})
     else:
         report_upload(context, report, holds)
@@ -128,7 +128,7 @@ def upload(
 @storage_app.command("status")
 def status(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Print the status as JSON."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """What is stored, pruned, under S3 legal hold or still uploading."""
     context: CliContext = ctx.obj
@@ -142,7 +142,7 @@ def status(
             "bucket_deleted": sorted(state.bucket_deleted),
             "uploads_in_progress": [j["path"] for j in ledger.journals()],
             "ledger_problems": [p.to_dict() for p in ledger.verify()]}
-    if as_json:
+    if fmt is OutputFormat.json:
         context.emit_json(data)
         return
     context.out.print(f"stored {data['stored']} file(s), {data['stored_bytes']:,} bytes; "
@@ -173,7 +173,7 @@ def restore_command(
     addressing_style: str = typer.Option("auto", "--addressing-style",
                                          help="path, virtual or auto (path for most "
                                          "on-premises stores)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> int:
     """Rebuild a working archive (config, catalog, index) from the bucket alone.
 
@@ -181,7 +181,7 @@ def restore_command(
     Exit status 0 when everything was restored intact, 3 (INTEGRITY) otherwise.
     """
     context: CliContext = ctx.obj
-    context.json_errors = as_json
+    context.json_errors = fmt is OutputFormat.json
     if addressing_style not in ("path", "virtual", "auto"):
         raise UsageError(f"--addressing-style: {addressing_style!r} is not path, virtual or auto")
     archive, report = restore(url, directory, context.env, addressing_style=addressing_style)
@@ -192,7 +192,7 @@ def restore_command(
         finally:
             backend.close()
     intact = not report.problems and (report.verify is None or report.verify.ok)
-    if as_json:
+    if fmt is OutputFormat.json:
         context.emit_json({**report.to_dict(), "indexed": indexed})
     else:
         problems = report.problems + (report.verify.problems if report.verify else [])
@@ -225,7 +225,7 @@ def report_command(
                                     "or permanent items (repeatable)."),
     as_of: str | None = typer.Option(None, "--as-of", help="Evaluate on YYYY-MM-DD instead "
                                      "of today (planning)."),
-    as_json: bool = typer.Option(False, "--json", help="Print every item as JSON."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """What is due for disposal, what is held, what an open request blocks, per series."""
     context: CliContext = ctx.obj
@@ -238,7 +238,7 @@ def report_command(
         entries = _schedule(archive, catalog, today)
     if state:
         entries = [e for e in entries if e.state in state]
-    if as_json:
+    if fmt is OutputFormat.json:
         context.emit_json({"today": today.isoformat(), "items": [e.to_dict() for e in entries]})
         return
     counts: dict[tuple[str, str], int] = {}
@@ -266,13 +266,13 @@ def dispose_command(
     bypass_governance: bool = typer.Option(False, "--bypass-governance",
                                            help="Delete bucket copies still under a "
                                            "GOVERNANCE lock (needs that permission)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
 ) -> None:
     """Dispose of every item whose retention has ended and that no hold or open request
     covers: signed disposal record and certificate, items out of catalog and search, WARC
     files holding only disposed items deleted locally and (once unlocked) from the bucket."""
     context: CliContext = ctx.obj
-    context.json_errors = as_json
+    context.json_errors = fmt is OutputFormat.json
     archive = context.open_archive()
     today = archive.env.now().date()
     with Catalog(archive.catalog_path) as catalog:
@@ -292,7 +292,7 @@ def dispose_command(
         upload_now(archive)  # the disposal record and certificate go off-site at once
     data: dict[str, Any] = {**result.to_dict(), "held": len(plan.held),
                             "blocked": len(plan.blocked)}
-    if as_json:
+    if fmt is OutputFormat.json:
         context.emit_json(data)
         return
     context.out.print(f"disposal {result.job_id}: {result.items} item(s) disposed of; "

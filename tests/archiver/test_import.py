@@ -69,7 +69,7 @@ def _search(env: Environment, root: Path, *args: str) -> list[dict]:
 def _imported(env: Environment, archive: Archive, *paths: Path,
               collection: str = "city-website") -> dict:
     status, out, err = _cli(env, "--archive", str(archive.root), "import", *map(str, paths),
-                            "--collection", collection, "--json")
+                            "--collection", collection, "--format", "json")
     assert status == 0, err
     return json.loads(out)
 

@@ -38,7 +38,7 @@ def test_whole_public_request_flow_from_the_command_line(tmp_path: Path) -> None
     with SamplePlatform(posts=30, token=DEMO_TOKEN) as platform:
         config = archive / "civicrecords.toml"
         config.write_text(config.read_text() + "\n" + account_config(platform.base_url))
-        status, out, _ = _run(env, "--archive", str(archive), "capture", "--json")
+        status, out, _ = _run(env, "--archive", str(archive), "capture", "--format", "json")
         assert status == 0, out
         result = json.loads(out)
         assert {a["name"] for a in result["accounts"]} == {"lakeside-mastodon", "lakeside-mayor"}

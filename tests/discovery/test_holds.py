@@ -150,7 +150,7 @@ def test_hold_commands_and_verify_report(archive: Archive) -> None:
     status, out, _ = _cli(env, "--archive", root, "hold", "show", "2026-CV-9", "--items")
     shown = json.loads(out)
     assert shown["held_items"] == len(shown["items"]) == holds[0]["held_items"]
-    status, out, _ = _cli(env, "--archive", root, "verify", "--json")
+    status, out, _ = _cli(env, "--archive", root, "verify", "--format", "json")
     report = json.loads(out)
     assert status == 0 and report["holds"]["active"][0]["matter"] == "2026-CV-9"
     assert report["holds"]["held_items"] == shown["held_items"]
@@ -180,7 +180,8 @@ def test_discovery_export_and_bundle_verify_from_the_command_line(archive: Archi
     production = tmp_path / "production"
     for volume in ("VOL001", "VOL002"):
         status, out, err = _cli(env, "--archive", root, "request", "export", request_id,
-                                "--out", str(production), "--unreviewed", "redact", "--json")
+                                "--out", str(production), "--unreviewed", "redact",
+                                "--format", "json")
         assert status == 0, err
         result = json.loads(out)
         assert result["volume"] == volume and result["path"] == str(production / volume)

@@ -48,14 +48,14 @@ def test_rerun_after_a_new_capture_adds_new_items_and_keeps_old_ones(tmp_path: P
     with SamplePlatform(posts=30, token=DEMO_TOKEN) as platform:
         archive = sample_archive(tmp_path, platform, env)
         cli = cli_runner(env, archive.root)
-        assert cli("capture", "--json")[0] == 0
+        assert cli("capture", "--format", "json")[0] == 0
         request_id = json.loads(cli("request", "open", "--kind", "public", "--format",
                                     "json")[1])["id"]
         status, out, _ = cli("request", "add", request_id, "--query", "*", "--kind", "comment")
         assert status == 0, out
         before = RequestStore(archive).get(request_id)
         platform.set_state("later")
-        assert cli("capture", "--full", "--json")[0] == 0
+        assert cli("capture", "--full", "--format", "json")[0] == 0
         new_comments = set(platform.world.changes().new_comment_ids)
     status, out, _ = cli("request", "rerun", request_id)
     assert status == 0, out

@@ -135,7 +135,7 @@ def test_media_posted_by_the_public_is_looked_at_before_release(
         [("withheld", "decided", "test-clerk")]
     second = open_with(archive, "public", [r.ref for r in contributed])
     status, out_text, err = cli("request", "export", second.id, "--out", str(tmp_path / "b2"),
-                                "--unreviewed", "redact", "--json")
+                                "--unreviewed", "redact", "--format", "json")
     assert status == 0, err
     assert json.loads(out_text)["withheld"] == 2
     assert json.loads(out_text)["bases"] == {archive.config.redaction.image_basis: 2}
@@ -157,7 +157,7 @@ def test_messages_flagged_by_classification_can_be_released_after_review(
                "--reason", "the mayor posted this exchange publicly on 2026-10-30")[0] == 0
     out = tmp_path / "bundle"
     status, text, err = cli("request", "export", request.id, "--out", str(out), "--unreviewed",
-                            "redact", "--json")
+                            "redact", "--format", "json")
     assert status == 0, err
     assert json.loads(text)["withheld"] == 0
     assert "Data withheld in full" not in (out / "data" / "letter.html").read_text()

@@ -39,7 +39,7 @@ def test_public_and_subject_requests_from_receipt_to_fulfilment(tmp_path: Path) 
     with SamplePlatform(posts=30, token=DEMO_TOKEN) as platform:
         config = archive / "civicrecords.toml"
         config.write_text(config.read_text() + "\n" + account_config(platform.base_url))
-        assert cli("capture", "--json")[0] == 0
+        assert cli("capture", "--format", "json")[0] == 0
         world = platform.world
     subject = next(m.account for m in world.messages() if m.account.index >= 2)
 
@@ -77,7 +77,7 @@ def test_public_and_subject_requests_from_receipt_to_fulfilment(tmp_path: Path) 
     assert cli("request", "note", request["id"], "Requester prefers e-mail.")[0] == 0
     subject_bundle = tmp_path / "subject-bundle"
     status, out, err = cli("request", "export", request["id"], "--out", str(subject_bundle),
-                           "--json")
+                           "--format", "json")
     assert status == 0, err
     letter = (subject_bundle / "data" / "letter.html").read_text()
     assert "state ID shown at City Hall" in letter

@@ -103,7 +103,7 @@ def test_remote_verify_finds_missing_altered_and_extra_objects(
     client.delete_object(Bucket=bucket.name, Key=bucket.key(gone))
     client.put_object(Bucket=bucket.name, Key=bucket.key(changed), Body=b"not the record")
     client.put_object(Bucket=bucket.name, Key=bucket.key("warcs/planted.warc.gz"), Body=b"x")
-    status, out = cli(env, stored_archive.root, "verify", "--remote", "--json")
+    status, out = cli(env, stored_archive.root, "verify", "--remote", "--format", "json")
     assert status == 3
     import json
 
@@ -115,7 +115,7 @@ def test_remote_verify_finds_missing_altered_and_extra_objects(
     original = (stored_archive.root / changed).read_bytes()
     client.put_object(Bucket=bucket.name, Key=bucket.key(changed),
                       Body=bytes([original[0] ^ 1]) + original[1:])
-    status, out = cli(env, stored_archive.root, "verify", "--remote", "--json")
+    status, out = cli(env, stored_archive.root, "verify", "--remote", "--format", "json")
     assert status == 3 and '"altered"' in out and bucket.url(changed) in out
     assert cli(env, stored_archive.root, "verify")[0] == 0  # the local archive is intact
 

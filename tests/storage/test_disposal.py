@@ -45,13 +45,13 @@ def test_disposal_refuses_held_items_and_removes_only_expired_unheld_ones(
     upload_archive(stored_archive)
     add_hold(stored_archive, "smith-v-lakeside", accounts=["lakeside-mastodon"])
     now = later(stored_archive, 2026)
-    status, out = cli(now, "retention", "report", "--json")
+    status, out = cli(now, "retention", "report", "--format", "json")
     assert status == 0 and all(i["state"] in ("held", "retained")
                                for i in json.loads(out)["items"])
     future = later(stored_archive, 2031)
     held = refs(future, "lakeside-mastodon")
     mayor = refs(future, "lakeside-mayor")
-    status, out = cli(future, "retention", "report", "--json")
+    status, out = cli(future, "retention", "report", "--format", "json")
     states = {i["ref"]: i for i in json.loads(out)["items"]}
     assert {states[r]["state"] for r in held} == {"held"}
     assert {states[r]["state"] for r in mayor} == {"due"}
@@ -61,7 +61,7 @@ def test_disposal_refuses_held_items_and_removes_only_expired_unheld_ones(
                       "--item", held[0])
     assert status == 8 and "legal hold" in out and "smith-v-lakeside" in out
 
-    status, out = cli(future, "retention", "dispose", "--approve", "Dana Clerk", "--json")
+    status, out = cli(future, "retention", "dispose", "--approve", "Dana Clerk", "--format", "json")
     assert status == 0, out
     result = json.loads(out)
     assert result["items"] == len(mayor) and result["held"] == len(held)
@@ -104,7 +104,7 @@ def test_governance_locked_copies_are_deleted_with_bypass(
     upload_archive(archive)
     future = later(archive, 2031)
     status, out = cli(future, "retention", "dispose", "--approve", "Dana Clerk",
-                      "--bypass-governance", "--json")
+                      "--bypass-governance", "--format", "json")
     assert status == 0, out
     result = json.loads(out)
     assert result["bucket_deleted"] and not result["bucket_pending"]
