@@ -27,10 +27,10 @@ from civicrecords.csvcells import spreadsheet_safe
 from civicrecords.discovery.documents import Doc
 from civicrecords.discovery.loadfiles import FileRef
 from civicrecords.discovery.natives import CopiedRecord, parse_member
-from civicrecords.discovery.pdfimages import BOLD, FONT, register_fonts
 from civicrecords.integrity.hashing import labelled, sha256_bytes
 from civicrecords.integrity.manifest import MANIFESTS, load_manifest
 from civicrecords.model import RecordRef
+from civicrecords.pdffonts import BOLD, FONT, draw_string, register_fonts
 from civicrecords.warcrecords import raw_member
 
 CUSTODY_COLUMNS = (
@@ -134,8 +134,7 @@ def certification_pdf(path: Path, *, title: str, text: str, header: str) -> None
         if y < 72:
             canvas.showPage()
             y = height - 72
-        canvas.setFont(font, size)
-        canvas.drawString(72, y, content)
+        draw_string(canvas, 72, y, content, font, size)
         y -= size * 1.45
 
     line(header, FONT, 8)

@@ -23,10 +23,9 @@ from reportlab import rl_config
 from reportlab.lib.colors import Color, black, white
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from civicrecords.pdffonts import BOLD, FONT, draw_string, register_fonts, string_width
 from civicrecords.requests.redact import Segment
 
 PAGE_WIDTH, PAGE_HEIGHT = letter
@@ -36,27 +35,8 @@ BOTTOM = 64.0
 WIDTH = PAGE_WIDTH - 2 * MARGIN
 GREY = Color(0.35, 0.35, 0.35)
 SHADE = Color(0.94, 0.94, 0.94)
-FONT, BOLD = "CivicSans", "CivicSans-Bold"
-_FONT_FILES = (
-    (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")),
-)
 _TOKEN = re.compile(r"\n|[^\S\n]+|\S+")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-
-
-def register_fonts() -> None:
-    """Register a Unicode TrueType font pair once (DejaVu Sans when installed, else the
-    Bitstream Vera fonts that ship with reportlab)."""
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    for regular, bold in _FONT_FILES:
-        if regular.exists() and bold.exists():
-            pdfmetrics.registerFont(TTFont(FONT, str(regular)))
-            pdfmetrics.registerFont(TTFont(BOLD, str(bold)))
-            return
-    pdfmetrics.registerFont(TTFont(FONT, "Vera.ttf"))
-    pdfmetrics.registerFont(TTFont(BOLD, "VeraBd.ttf"))
 
 
 @dataclass
@@ -121,14 +101,13 @@ class ImageWriter:
         self.pages.append(bates)
         c = self.canvas
         c.setFillColor(GREY)
-        c.setFont(FONT, 8)
-        c.drawString(MARGIN, PAGE_HEIGHT - 36, self.header[0])
-        c.drawRightString(PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 36, self.header[1])
+        draw_string(c, MARGIN, PAGE_HEIGHT - 36, self.header[0], FONT, 8)
+        draw_string(c, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 36, self.header[1], FONT, 8,
+                    anchor="right")
         c.setFillColor(black)
-        c.setFont(BOLD, 10)
-        c.drawRightString(PAGE_WIDTH - MARGIN, 30, bates)
+        draw_string(c, PAGE_WIDTH - MARGIN, 30, bates, BOLD, 10, anchor="right")
         if self.legend:
-            c.drawString(MARGIN, 30, self.legend)
+            draw_string(c, MARGIN, 30, self.legend, BOLD, 10)
         self.y = TOP
         self.page_open = True
 
@@ -154,9 +133,8 @@ class ImageWriter:
 
     # ----- content -------------------------------------------------------------------------
     def _slip_sheet(self, item: ItemImage) -> None:
-        c = self.canvas
-        c.setFont(BOLD, 18)
-        c.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT / 2 + 40, "DOCUMENT WITHHELD")
+        draw_string(self.canvas, PAGE_WIDTH / 2, PAGE_HEIGHT / 2 + 40, "DOCUMENT WITHHELD",
+                    BOLD, 18, anchor="centre")
         self.y = PAGE_HEIGHT / 2
         self._lines(item.heading, FONT, 11, centred=True)
         self._lines(f"Withheld in full under {item.withheld}.", FONT, 11, centred=True)
@@ -209,12 +187,10 @@ class ImageWriter:
                     self.canvas.rect(x, self.y - size * 0.3, width, size * 1.25, stroke=0,
                                      fill=1)
                     self.canvas.setFillColor(white)
-                    self.canvas.setFont(BOLD, size * 0.8)
-                    self.canvas.drawString(x + 3, self.y, text)
+                    draw_string(self.canvas, x + 3, self.y, text, BOLD, size * 0.8)
                 elif text.strip():
                     self.canvas.setFillColor(colour)
-                    self.canvas.setFont(font, size)
-                    self.canvas.drawString(x, self.y, text)
+                    draw_string(self.canvas, x, self.y, text, font, size)
                 x += width
         self.canvas.setFillColor(black)
 
@@ -245,7 +221,7 @@ def _layout(segments: list[Segment], font: str, size: float, width: float
 
     for segment in segments:
         if segment.redacted:
-            label_width = pdfmetrics.stringWidth(segment.text, BOLD, size * 0.8) + 6
+            label_width = string_width(segment.text, BOLD, size * 0.8) + 6
             place(segment.text, min(label_width, width), True)
             continue
         for token in _TOKEN.findall(_CONTROL.sub(" ", segment.text)):
@@ -254,15 +230,15 @@ def _layout(segments: list[Segment], font: str, size: float, width: float
                 used = 0.0
             elif token.isspace():
                 if lines[-1]:
-                    used += pdfmetrics.stringWidth(" ", font, size)
-                    lines[-1].append((" ", pdfmetrics.stringWidth(" ", font, size), False))
+                    used += string_width(" ", font, size)
+                    lines[-1].append((" ", string_width(" ", font, size), False))
             else:
-                token_width = pdfmetrics.stringWidth(token, font, size)
+                token_width = string_width(token, font, size)
                 while token_width > width:
                     cut = _fit(token, font, size, width)
-                    place(token[:cut], pdfmetrics.stringWidth(token[:cut], font, size), False)
+                    place(token[:cut], string_width(token[:cut], font, size), False)
                     token = token[cut:]
-                    token_width = pdfmetrics.stringWidth(token, font, size)
+                    token_width = string_width(token, font, size)
                 place(token, token_width, False)
     return [_merge(line) for line in lines]
 
@@ -284,7 +260,7 @@ def _fit(token: str, font: str, size: float, width: float) -> int:
     low, high = 1, len(token)
     while low < high:
         middle = (low + high + 1) // 2
-        if pdfmetrics.stringWidth(token[:middle], font, size) <= width:
+        if string_width(token[:middle], font, size) <= width:
             low = middle
         else:
             high = middle - 1

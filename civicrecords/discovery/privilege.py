@@ -10,20 +10,20 @@ and the legal basis. The columns are chosen in ``[discovery] privilege_log_field
 from __future__ import annotations
 
 import csv
-import html
 import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from reportlab.lib.pagesizes import landscape, letter
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from civicrecords.config import DiscoverySection
 from civicrecords.csvcells import spreadsheet_safe
 from civicrecords.discovery.documents import KIND_NAMES, Doc
-from civicrecords.discovery.pdfimages import BOLD, FONT, register_fonts
 from civicrecords.discovery.screening import Exclusion
+from civicrecords.pdffonts import BOLD, FONT, draw_string, markup, register_fonts
 
 LABELS = {"bates": "Bates / control number", "date": "Date", "type": "Type",
           "author": "Author", "recipients": "Recipients", "description": "Description",
@@ -102,10 +102,10 @@ def privilege_pdf(path: Path, entries: list[PrivilegeEntry], fields: list[str], 
     head = ParagraphStyle("head", fontName=BOLD, fontSize=8, leading=10)
     big = ParagraphStyle("title", fontName=BOLD, fontSize=13, leading=16)
     small = ParagraphStyle("small", fontName=FONT, fontSize=9, leading=11)
-    rows = [[Paragraph(html.escape(LABELS[f]), head) for f in fields]]
+    rows = [[Paragraph(markup(LABELS[f]), head) for f in fields]]
     for entry in entries:
         values = asdict(entry)
-        rows.append([Paragraph(html.escape(values[f]), body) for f in fields])
+        rows.append([Paragraph(markup(values[f]), body) for f in fields])
     if len(rows) == 1:
         rows.append([Paragraph("No document was withheld or redacted.", body)] +
                     [Paragraph("", body)] * (len(fields) - 1))
@@ -115,14 +115,13 @@ def privilege_pdf(path: Path, entries: list[PrivilegeEntry], fields: list[str], 
                                ("BACKGROUND", (0, 0), (-1, 0), "#e8e8e8"),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
 
-    def footer(canvas: object, document: object) -> None:
-        canvas.setFont(BOLD, 8)  # type: ignore[attr-defined]
+    def footer(canvas: Canvas, document: object) -> None:
         if legend:
-            canvas.drawString(36, 20, legend)  # type: ignore[attr-defined]
-        canvas.drawRightString(page[0] - 36, 20,  # type: ignore[attr-defined]
-                               f"Page {canvas.getPageNumber()}")  # type: ignore[attr-defined]
+            draw_string(canvas, 36, 20, legend, BOLD, 8)
+        draw_string(canvas, page[0] - 36, 20, f"Page {canvas.getPageNumber()}", BOLD, 8,
+                    anchor="right")
 
     document = SimpleDocTemplate(str(path), pagesize=page, leftMargin=36, rightMargin=36,
                                  topMargin=36, bottomMargin=40, title=title, invariant=1)
-    document.build([Paragraph(html.escape(title), big), Paragraph(html.escape(subtitle), small),
+    document.build([Paragraph(markup(title), big), Paragraph(markup(subtitle), small),
                     Spacer(1, 10), table], onFirstPage=footer, onLaterPages=footer)

@@ -2,31 +2,37 @@
 
 Everything it cites (the retention authority, series titles and schedule codes) comes from
 the configuration; the SHA-256 of the signed disposal record ties the paper to the record.
-Captured text never appears in it (only counts, series, dates and file names).
+Captured text never appears in it (only counts, series, dates and file names); names and
+titles are set in the embedded Unicode fonts of ``civicrecords.pdffonts``.
 """
 
 from __future__ import annotations
 
 import io
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from civicrecords.pdffonts import BOLD, FONT, markup, register_fonts
+
 
 def certificate_pdf(record: dict[str, Any], record_sha256: str) -> bytes:
     """Render the certificate for disposal ``record`` (the JSON written beside it)."""
+    register_fonts()
     styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        if style.name != "Code":  # hashes and file names stay in Courier
+            style.fontName = BOLD if style.name in ("Title", "Heading2") else FONT
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=letter, title="Certificate of records "
                                  "disposal", author=record.get("archive_name", ""),
                                  invariant=1)
 
     def para(text: str, style: str = "BodyText") -> Paragraph:
-        return Paragraph(escape(text), styles[style])
+        return Paragraph(markup(text), styles[style])
 
     story: list[Any] = [
         para(record.get("archive_name", ""), "Title"),
@@ -43,6 +49,8 @@ def certificate_pdf(record: dict[str, Any], record_sha256: str) -> bytes:
     table = Table(rows, repeatRows=1)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+                               ("FONTNAME", (0, 0), (-1, -1), FONT),
+                               ("FONTNAME", (0, 0), (-1, 0), BOLD),
                                ("FONTSIZE", (0, 0), (-1, -1), 8)]))
     story += [table, Spacer(1, 10)]
     deleted = record.get("deleted_files", [])

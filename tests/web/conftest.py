@@ -3,7 +3,6 @@ clients, and headless Chromium (Debian's package, driven by Playwright) with axe
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 from civicrecords.archive import Archive
 from tests.conftest import make_env
+from tests.support.system import system_dependency_missing
 from tests.web.hostile_platform import hostile_archive
 from tests.web.support import Browserless, add_accounts, running
 
@@ -22,7 +22,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-SKIP_VARIABLE = "CIVICRECORDS_SKIP_BROWSER"
 
 
 @pytest.fixture(scope="module")
@@ -70,18 +69,11 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Archive:
 
 
 # ----- the browser -------------------------------------------------------------------------
-def _browser_missing(what: str) -> None:
-    if os.environ.get(SKIP_VARIABLE):
-        pytest.skip(f"{what}; browser tests skipped because {SKIP_VARIABLE} is set")
-    pytest.fail(f"{what}: run scripts/browser-deps (or set {SKIP_VARIABLE}=1 where no "
-                "browser can be installed)")
-
-
 @pytest.fixture(scope="session")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One headless Chromium (fresh profile) for the session."""
     if not CHROMIUM.exists():
-        _browser_missing(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        system_dependency_missing(f"{CHROMIUM} is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -96,7 +88,7 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def axe_source() -> str:
     """axe-core's script (pinned in tests/web/axe/package-lock.json)."""
     if not AXE.exists():
-        _browser_missing(f"{AXE} is missing (npm ci --prefix tests/web/axe)")
+        system_dependency_missing(f"{AXE} is missing (npm ci --prefix tests/web/axe)")
     return AXE.read_text("utf-8")
 
 
