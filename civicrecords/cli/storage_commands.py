@@ -1,5 +1,5 @@
-"""Storage and retention commands: storage check/upload/status/sync-holds, restore,
-retention report/dispose."""
+"""Storage and retention commands: storage create-bucket/check/upload/status/sync-holds,
+restore, retention report/dispose."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from civicrecords.errors import ExitStatus, UsageError
 from civicrecords.requests.store import RequestStore
 from civicrecords.search.indexer import index_pending
 from civicrecords.search.service import open_backend
-from civicrecords.storage.bucketcheck import check_bucket
+from civicrecords.storage.bucketcheck import BucketCheck, check_bucket, create_locked_bucket
 from civicrecords.storage.disposal import delete_from_bucket, dispose, plan_disposal
 from civicrecords.storage.ledger import Ledger
 from civicrecords.storage.legalhold import HoldSync, sync_legal_holds
@@ -44,6 +44,44 @@ def _require_storage(archive: Archive) -> None:
                          "in civicrecords.toml")
 
 
+def _report_bucket(context: CliContext, result: BucketCheck, fmt: OutputFormat,
+                   **extra: object) -> None:
+    if fmt is OutputFormat.json:
+        context.emit_json({**result.to_dict(), **extra})
+        return
+    for line in result.problems():
+        context.out.print(f"FAIL {line}", markup=False)
+    context.out.print(f"s3://{result.bucket}/{result.prefix}: versioning "
+                      f"{result.versioning or 'off'}, Object Lock "
+                      f"{'enabled' if result.object_lock else 'not enabled'}: "
+                      f"{'ready' if result.ok else 'NOT protected'}", markup=False)
+
+
+@storage_app.command("create-bucket")
+def create_bucket(
+    ctx: typer.Context,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Output format."),
+) -> int:
+    """Create the configured bucket with Object Lock and versioning enabled.
+
+    Object Lock can only be switched on when a bucket is created, so create it with this
+    (or your store's own tools) before the first upload. A bucket that already exists is
+    only checked. Exit status 0 when the bucket is ready, 8 (REFUSED) when it exists
+    without Object Lock or versioning.
+    """
+    context: CliContext = ctx.obj
+    archive = context.open_archive()
+    _require_storage(archive)
+    created, result = create_locked_bucket(open_bucket(archive))
+    if fmt is not OutputFormat.json:
+        context.out.print(f"s3://{result.bucket}: {'created' if created else 'already exists'}",
+                          markup=False)
+    _report_bucket(context, result, fmt, created=created)
+    if created:
+        archive.audit.record("storage.create_bucket", subject=f"s3://{result.bucket}")
+    return int(ExitStatus.OK if result.ok else ExitStatus.REFUSED)
+
+
 @storage_app.command("check")
 def check(
     ctx: typer.Context,
@@ -62,15 +100,7 @@ def check(
     _require_storage(archive)
     result = check_bucket(open_bucket(archive))
     allowed = allow_unlocked or archive.config.storage.allow_unlocked
-    if fmt is OutputFormat.json:
-        context.emit_json(result.to_dict())
-    else:
-        for line in result.problems():
-            context.out.print(f"FAIL {line}", markup=False)
-        context.out.print(f"s3://{result.bucket}/{result.prefix}: versioning "
-                          f"{result.versioning or 'off'}, Object Lock "
-                          f"{'enabled' if result.object_lock else 'not enabled'}: "
-                          f"{'ready' if result.ok else 'NOT protected'}", markup=False)
+    _report_bucket(context, result, fmt)
     return int(ExitStatus.OK if result.ok or allowed else ExitStatus.REFUSED)
 
 

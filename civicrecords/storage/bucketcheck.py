@@ -2,7 +2,8 @@
 
 A bucket without Object Lock lets anyone with write access delete or overwrite the city's
 records before their time; civicrecords refuses to store there unless told explicitly
-(``[storage] allow_unlocked = true`` or ``--allow-unlocked``).
+(``[storage] allow_unlocked = true`` or ``--allow-unlocked``). ``create_locked_bucket``
+makes a fit one (Object Lock can only be switched on when a bucket is created).
 """
 
 from __future__ import annotations
@@ -67,6 +68,32 @@ def check_bucket(bucket: Bucket) -> BucketCheck:
                 raise
     return BucketCheck(bucket=bucket.name, prefix=bucket.prefix, versioning=versioning,
                        object_lock=lock_enabled, default_retention=default)
+
+
+def create_locked_bucket(bucket: Bucket) -> tuple[bool, BucketCheck]:
+    """Create ``bucket`` with Object Lock and versioning enabled, in the client's region;
+    return (whether it was created, its check). A bucket these credentials can already
+    reach is left as it is and only checked; a name taken by someone else raises
+    ``StorageError``. No default retention is set: every object carries its own."""
+    client = bucket.client
+    try:
+        client.head_bucket(Bucket=bucket.name)
+    except ClientError as exc:
+        if error_code(exc) not in ("404", "NoSuchBucket", "NotFound"):
+            with translated("look up", bucket.name):
+                raise
+    else:
+        return False, check_bucket(bucket)
+    options: dict[str, Any] = {"Bucket": bucket.name, "ObjectLockEnabledForBucket": True}
+    region = client.meta.region_name
+    if region and region != "us-east-1":  # AWS wants the region named, except this one
+        options["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    with translated("create", bucket.name):
+        client.create_bucket(**options)
+        if client.get_bucket_versioning(Bucket=bucket.name).get("Status") != "Enabled":
+            client.put_bucket_versioning(Bucket=bucket.name,
+                                         VersioningConfiguration={"Status": "Enabled"})
+    return True, check_bucket(bucket)
 
 
 def require_locked(bucket: Bucket, *, allow_unlocked: bool) -> BucketCheck:

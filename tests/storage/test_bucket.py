@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,33 @@ def test_check_refuses_a_bucket_without_object_lock(tmp_path: Path, captured: di
     assert status == 8 and "refusing" in out
     assert Ledger(plain.root, env).state().stored == {}
     assert cli(env, plain.root, "storage", "check", "--allow-unlocked")[0] == 0
+
+
+def test_create_bucket_makes_a_locked_versioned_bucket_once(tmp_path: Path, captured: dict,
+                                                            seaweed: SeaweedServer) -> None:
+    env = storage_env(seaweed, captured["config_dir"])
+    name = f"new-{tmp_path.name[-20:].lower().replace('_', '-')}"
+    archive = with_storage(captured["archive"], tmp_path / "a", env, name)
+    status, out = cli(env, archive.root, "storage", "create-bucket")
+    assert status == 0 and f"s3://{name}: created" in out and "ready" in out, out
+    client = seaweed.client()
+    lock = client.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"]
+    assert lock["ObjectLockEnabled"] == "Enabled"
+    assert client.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+    assert cli(env, archive.root, "storage", "check")[0] == 0
+    status, out = cli(env, archive.root, "storage", "create-bucket", "--format", "json")
+    assert status == 0 and json.loads(out)["created"] is False and json.loads(out)["ok"]
+    assert cli(env, archive.root, "storage", "upload")[0] == 0  # a usable bucket
+    assert [e for e in archive.audit.entries() if e["action"] == "storage.create_bucket"]
+
+
+def test_create_bucket_refuses_an_existing_bucket_without_object_lock(
+        tmp_path: Path, captured: dict, seaweed: SeaweedServer) -> None:
+    env = storage_env(seaweed, captured["config_dir"])
+    plain = with_storage(captured["archive"], tmp_path / "a", env,
+                         seaweed.new_bucket(locked=False))
+    status, out = cli(env, plain.root, "storage", "create-bucket")
+    assert status == 8 and "already exists" in out and "Object Lock is not enabled" in out
 
 
 def test_locked_versions_cannot_be_deleted_and_legal_hold_follows_holds(
