@@ -7,23 +7,15 @@ from pathlib import Path
 
 import typer
 
-from civicrecords.archive import Archive
-from civicrecords.catalog import Catalog
 from civicrecords.cli.context import CliContext, OutputFormat, Unreviewed
 from civicrecords.errors import ConfigError, UsageError
 from civicrecords.requests import charges
 from civicrecords.requests.calendar import parse_received
 from civicrecords.requests.fees import ACTIVITIES, StaffTime
 from civicrecords.requests.fulfil import fulfil
-from civicrecords.requests.letter import compose, letter_files
-from civicrecords.requests.policy import (
-    policy_for,
-    require_data_practices,
-    require_verified,
-)
-from civicrecords.requests.prepare import Prepared, prepare
-from civicrecords.requests.review import Ledger
-from civicrecords.requests.store import Request, RequestStore, local_zone
+from civicrecords.requests.letter import letter_files, response_letter
+from civicrecords.requests.policy import require_data_practices
+from civicrecords.requests.store import RequestStore, local_zone
 
 STYLE = Path(__file__).parent.parent / "templates" / "style.css"
 
@@ -40,14 +32,6 @@ def register(app: typer.Typer) -> None:
     app.command("fees")(fees_command)
     app.command("letter")(letter_command)
     app.command("fulfil")(fulfil_command)
-
-
-def _prepared(archive: Archive, request: Request, unreviewed: str | None) -> Prepared:
-    decisions = Ledger(RequestStore(archive).path(request.id)).latest()
-    with Catalog(archive.catalog_path) as catalog:
-        policy = policy_for(request, decisions, catalog, archive.config)
-        return prepare(catalog, archive.config, request, policy, decisions,
-                       unreviewed=unreviewed)  # type: ignore[arg-type]
 
 
 def time_command(
@@ -110,10 +94,7 @@ def fees_command(
                                       previous.get("delivery", charges.DEFAULT_DELIVERY)),
             pages=pages, two_sided=two_sided, color_or_oversize=color, media=_media(media))
         store.save(request, "request.fees", **request.fee_options)
-    options = request.fee_options or {}
-    needs_estimate = options.get("delivery") == "paper" and options.get("pages") is None
-    prepared = _prepared(archive, request, "release") if needs_estimate else None
-    result = charges.statement(archive.config, request, prepared)
+    result = charges.request_statement(archive, request)
     if fmt is OutputFormat.json:
         context.emit_json(result.to_dict())
         return
@@ -147,11 +128,9 @@ def letter_command(
     target = out.expanduser().resolve()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ConfigError(f"{target}: already exists and is not an empty directory")
-    require_verified(request)
-    prepared = None if request.status == "denied" else \
-        _prepared(archive, request, unreviewed.value if unreviewed else None)
-    fee = charges.statement(archive.config, request, prepared)
-    files = letter_files(compose(archive, request, prepared, fee, context.env.now()))
+    letter, fee = response_letter(archive, request, unreviewed.value if unreviewed else None,
+                                  context.env.now())  # type: ignore[arg-type]
+    files = letter_files(letter)
     target.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         (target / name).write_bytes(data)

@@ -5,7 +5,8 @@ config (amounts are decimal strings there, ``Decimal`` here). ``fee_options`` va
 the data is delivered (inspection, paper or electronic copies; pages; media) before it is
 saved on the request. ``statement`` computes the fee from those options and the request's
 logged staff time; paper copies without a page count given are estimated from the response
-itself (``estimate_pages``).
+itself (``estimate_pages``); ``request_statement`` does that from the archive, as the CLI and
+the browser view show the fee.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from civicrecords.archive import Archive
 from civicrecords.config import Config
 from civicrecords.errors import ConfigError, UsageError
 from civicrecords.requests.fees import FeeRequest, FeeSchedule, FeeStatement, compute_fees
-from civicrecords.requests.prepare import Prepared
+from civicrecords.requests.prepare import Prepared, prepare_request
 from civicrecords.requests.store import Request
 
 DELIVERIES: tuple[str, ...] = ("inspection", "paper", "electronic")
@@ -115,3 +117,14 @@ def statement(config: Config, request: Request, prepared: Prepared | None) -> Fe
         media=dict(options.get("media") or {}), staff_time=request.staff_time)
     return FeeResult(compute_fees(fee_request, schedule(config)), int(pages), estimated,
                      delivery)
+
+
+def request_statement(archive: Archive, request: Request) -> FeeResult:
+    """``statement`` of ``request`` under its saved options; paper copies without a page
+    count are estimated from the response as prepared with undecided candidates released
+    (``prepare.prepare_request``). Raises ``RefusedError`` when that estimate is needed and
+    the request has no items, ``ConfigError`` for an unusable ``[fees]`` schedule."""
+    options = request.fee_options or {}
+    needs_estimate = options.get("delivery") == "paper" and options.get("pages") is None
+    prepared = prepare_request(archive, request, "release") if needs_estimate else None
+    return statement(archive.config, request, prepared)

@@ -4,9 +4,10 @@ the fee with its arithmetic, and whom to ask.
 ``compose`` builds the letter once as a ``Letter`` (title, addressing lines and blocks of
 headings, paragraphs, lists and tables) from a ``Prepared`` response; ``letter_files`` renders
 that same letter as HTML (``templates/letter.html``) and as a PDF with a real text layer
-(``letter_pdf``), so the two can never say different things. Every statute and rate comes
-from the archive's config; the letter never quotes captured text, so it cannot carry a
-redacted value.
+(``letter_pdf``), so the two can never say different things; ``response_letter`` composes
+the letter on its own, as ``request letter`` and the browser view write it. Every statute and
+rate comes from the archive's config; the letter never quotes captured text, so it cannot
+carry a redacted value.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from typing import Literal
 
 from civicrecords.archive import Archive
 from civicrecords.render import render
-from civicrecords.requests.charges import FeeResult
+from civicrecords.requests import redact
+from civicrecords.requests.charges import FeeResult, statement
 from civicrecords.requests.detectors import CATEGORIES
 from civicrecords.requests.letter_pdf import letter_pdf
-from civicrecords.requests.prepare import Prepared
+from civicrecords.requests.policy import require_verified
+from civicrecords.requests.prepare import Prepared, prepare_request
 from civicrecords.requests.store import Request, RequestStore, local_zone
 
 KIND_LABELS = {"public": "public data request", "subject": "data subject request",
@@ -217,6 +220,20 @@ def compose(archive: Archive, request: Request, prepared: Prepared | None, fee: 
                      f"{': ' + contact if contact else ''}.")]
     letter.blocks = blocks
     return letter
+
+
+def response_letter(archive: Archive, request: Request, unreviewed: redact.Unreviewed,
+                    created: datetime) -> tuple[Letter, FeeResult]:
+    """The letter on its own (``request letter``; e.g. for a denial) and the fee it states:
+    a denied request's letter describes no response, any other prepares the response with
+    ``unreviewed`` (``prepare.prepare_request``). Raises ``RefusedError`` for a discovery
+    request, an unverified data subject, or undecided candidates with ``unreviewed`` None;
+    ``UsageError`` for paper copies whose pages cannot be counted."""
+    require_verified(request)
+    prepared = None if request.status == "denied" else \
+        prepare_request(archive, request, unreviewed)
+    fee = statement(archive.config, request, prepared)
+    return compose(archive, request, prepared, fee, created), fee
 
 
 def letter_files(letter: Letter) -> dict[str, bytes]:

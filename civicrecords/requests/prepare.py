@@ -6,6 +6,8 @@ PII candidate in what is provided whether it is redacted. Media a person must lo
 (``ExportPolicy.needs_look``) count as undecided until a clerk releases or withholds them.
 The bundle exporter, the response letter and the fee estimate all read the same
 ``Prepared``, so the letter can never describe a different response than the bundle holds.
+``prepare_request`` does it all from the archive: the request's decisions, its policy, the
+catalog.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog, ItemRow
 from civicrecords.config import Config
 from civicrecords.errors import RefusedError
 from civicrecords.requests import redact
-from civicrecords.requests.policy import ExportPolicy
-from civicrecords.requests.review import Decision, candidates_for, item_key
-from civicrecords.requests.store import Request
+from civicrecords.requests.policy import ExportPolicy, policy_for
+from civicrecords.requests.review import Decision, Ledger, candidates_for, item_key
+from civicrecords.requests.store import Request, RequestStore
 
 
 @dataclass(frozen=True)
@@ -137,3 +140,15 @@ def prepare(catalog: Catalog, config: Config, request: Request, policy: ExportPo
         prepared.characters[row.ref] = sum(len(v.item().text) + len(v.item().title)
                                            for v in versions[row.id])
     return prepared
+
+
+def prepare_request(archive: Archive, request: Request, unreviewed: redact.Unreviewed = None
+                    ) -> Prepared:
+    """``prepare`` for ``request`` under its kind's policy (``policy.policy_for``) with the
+    latest decisions of its ledger, against the archive's catalog. Raises as ``prepare``
+    does (``RefusedError`` for no items, or undecided candidates with ``unreviewed`` None)."""
+    decisions = Ledger(RequestStore(archive).path(request.id)).latest()
+    with Catalog(archive.catalog_path) as catalog:
+        policy = policy_for(request, decisions, catalog, archive.config)
+        return prepare(catalog, archive.config, request, policy, decisions,
+                       unreviewed=unreviewed)

@@ -30,6 +30,7 @@ from civicrecords.environment import Environment
 from civicrecords.web import (
     pages_admin,
     pages_auth,
+    pages_charges,
     pages_items,
     pages_requests,
     pages_review,
@@ -110,7 +111,8 @@ def create_app(archive: Archive) -> Any:
         Route("/static/style.css", _style, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         *pages_auth.ROUTES, *pages_search.ROUTES, *pages_items.ROUTES,
-        *pages_requests.ROUTES, *pages_review.ROUTES, *pages_admin.ROUTES,
+        *pages_requests.ROUTES, *pages_charges.ROUTES, *pages_review.ROUTES,
+        *pages_admin.ROUTES,
     ]
     site = Site(archive)
 

@@ -1,5 +1,6 @@
 """Requests in the browser view (clerks): the list with business-day deadlines, opening a
-request, one request's page, adding items, status and notes, identity, export and fulfilment.
+request, one request's page, adding items, status and notes, identity, export and fulfilment
+(fees, staff time and the letter: ``pages_charges``).
 
 Each action calls the same library functions as ``civicrecords request ...`` with the
 signed-in clerk as the operator, so the request's history and the audit log name them.
@@ -44,6 +45,7 @@ from civicrecords.search.backend import SearchQuery
 from civicrecords.web.auth import Viewer
 from civicrecords.web.bundlezip import zip_bundle
 from civicrecords.web.downloads import disposition
+from civicrecords.web.feeviews import fee_view
 from civicrecords.web.itemviews import describe
 from civicrecords.web.site import done, form_text, guard, site_of
 
@@ -116,7 +118,7 @@ def request_context(archive: Archive, request: DataRequest) -> dict[str, Any]:
             "items": items, "exports": _export_rows(archive, request),
             "next_statuses": [s for s in TRANSITIONS.get(request.status, ())
                               if s != "fulfilled"],
-            "can_export": request.is_open}
+            "can_export": request.is_open, "fees": fee_view(archive, request)}
 
 
 @guard("clerk")
@@ -189,7 +191,7 @@ async def request_page(request: Request, viewer: Viewer) -> Response:
     return site.page(request, viewer, "request.html", statuses=STATUSES, **context)
 
 
-async def _act(request: Request, viewer: Viewer, action: Any, rid: str | None = None
+async def act(request: Request, viewer: Viewer, action: Any, rid: str | None = None
                ) -> Response:
     """Run ``action(archive, store, data) -> message`` on the request (``rid``, else the
     one in the path) under its lock, then return to its page with the message."""
@@ -236,7 +238,7 @@ async def add_to_request(request: Request, viewer: Viewer) -> Response:
         store.save(data, "request.add", added=len(added), criteria=[criterion])
         return f"Added {len(added)} item(s); {len(data.items)} in all."
 
-    return await _act(request, viewer, action, form_text(request, "rid") or None)
+    return await act(request, viewer, action, form_text(request, "rid") or None)
 
 
 @guard("clerk")
@@ -250,7 +252,7 @@ async def change_status(request: Request, viewer: Viewer) -> Response:
         store.set_status(data, status, reason=reason, basis=basis)
         return f"Status changed from {previous} to {data.status}."
 
-    return await _act(request, viewer, action)
+    return await act(request, viewer, action)
 
 
 @guard("clerk")
@@ -262,7 +264,7 @@ async def add_note(request: Request, viewer: Viewer) -> Response:
         store.add_note(data, text)
         return f"Note {len(data.notes)} added."
 
-    return await _act(request, viewer, action)
+    return await act(request, viewer, action)
 
 
 @guard("clerk")
@@ -274,7 +276,7 @@ async def record_identity(request: Request, viewer: Viewer) -> Response:
         store.record_identity(data, method=method, verified_by=verified_by)
         return "Identity verification recorded."
 
-    return await _act(request, viewer, action)
+    return await act(request, viewer, action)
 
 
 @guard("clerk")
@@ -304,7 +306,7 @@ async def export(request: Request, viewer: Viewer) -> Response:
         return (f"Bundle {target.name} built: {result.items} item(s), {result.withheld} "
                 f"withheld, {result.redactions} redaction(s).")
 
-    return await _act(request, viewer, action)
+    return await act(request, viewer, action)
 
 
 @guard("clerk")
@@ -319,7 +321,7 @@ async def fulfil_request(request: Request, viewer: Viewer) -> Response:
         result = fulfil(archive, data, via=via, delivered_at=when)
         return f"Fulfilled {result.delivered_at} via {result.via}; fee ${result.fee_total}."
 
-    return await _act(request, viewer, action)
+    return await act(request, viewer, action)
 
 
 @guard("clerk")

@@ -17,7 +17,9 @@ import pytest
 from civicrecords.archive import Archive
 from civicrecords.bag import verify_bag
 from civicrecords.catalog import Catalog
+from civicrecords.requests import charges
 from civicrecords.requests.bundle import export_bundle
+from civicrecords.requests.fees import StaffTime
 from civicrecords.requests.gather import add_items
 from civicrecords.requests.review import Ledger
 from civicrecords.requests.store import Request, RequestStore
@@ -165,6 +167,11 @@ def test_every_app_page_meets_wcag_21_aa(page: Any, web: str, web_archive: Archi
     assert page.evaluate("document.activeElement.id") == "main"
 
     request = _request(web_archive, [_thread_with_pii(web_archive, captured["world"])])
+    store = RequestStore(web_archive)
+    store.log_time(request, StaffTime("search", 30, "Pat", "looked through the archive"))
+    request.fee_options = charges.fee_options(web_archive.config, delivery="paper", pages=3,
+                                              media={"usb": 1})
+    store.save(request, "request.fees", **request.fee_options)
     with Catalog(web_archive.catalog_path) as catalog:
         media = next(catalog.iter_items("kind = 'media' AND classification = 'public'"))
         message = next(catalog.iter_items("kind = 'message'"))
@@ -176,6 +183,8 @@ def test_every_app_page_meets_wcag_21_aa(page: Any, web: str, web_archive: Archi
              "/leave?url=https%3A%2F%2Fexample.org%2F", "/no-such-page"]
     for path in pages:
         page.goto(f"{web}{path}")
+        if path == f"/requests/{request.id}":  # with its fee, staff time and their forms
+            assert page.locator("#fee-caption, #time-caption").count() == 2
         assert_accessible(page, axe_source)
         shot(page, "axe-" + re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")[:60])
 
