@@ -12,9 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from civicrecords.errors import CivicRecordsError, NotFoundError, UsageError
+from civicrecords.errors import UsageError
 from civicrecords.web.auth import Viewer
-from civicrecords.web.site import Site, done, form_text, guard, site_of
+from civicrecords.web.site import Site, done, form_text, guard, perform, site_of
 from civicrecords.web.users import ROLES, UserStore
 
 USERS = "/admin/users"
@@ -94,13 +94,7 @@ async def _change(request: Request, viewer: Viewer, what: str) -> Response:
                                                    was_locked=lifted)
         return f"Sign-in lock of {name} lifted." if lifted else f"{name} was not locked."
 
-    try:
-        message = await run_in_threadpool(run)
-    except NotFoundError:
-        raise
-    except CivicRecordsError as exc:
-        return await done(site, viewer, exc.message, USERS, error=True)
-    return await done(site, viewer, message, USERS)
+    return await perform(site, viewer, run, USERS)
 
 
 @guard("admin")

@@ -28,7 +28,7 @@ from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog
 from civicrecords.discovery.production import export_volume
 from civicrecords.environment import parse_utc
-from civicrecords.errors import CivicRecordsError, NotFoundError, UsageError
+from civicrecords.errors import NotFoundError, UsageError
 from civicrecords.requests.bundle import export_bundle
 from civicrecords.requests.calendar import parse_received
 from civicrecords.requests.fulfil import fulfil
@@ -47,7 +47,7 @@ from civicrecords.web.bundlezip import zip_bundle
 from civicrecords.web.downloads import disposition
 from civicrecords.web.feeviews import fee_view
 from civicrecords.web.itemviews import describe
-from civicrecords.web.site import done, form_text, guard, site_of
+from civicrecords.web.site import done, form_text, guard, perform, site_of
 
 EXPORTS = "exports"
 
@@ -205,13 +205,7 @@ async def act(request: Request, viewer: Viewer, action: Any, rid: str | None = N
             message: str = action(archive, store, store.get(rid))
             return message
 
-    try:
-        message = await run_in_threadpool(run)
-    except NotFoundError:
-        raise
-    except CivicRecordsError as exc:
-        return await done(site, viewer, exc.message, f"/requests/{rid}", error=True)
-    return await done(site, viewer, message, f"/requests/{rid}")
+    return await perform(site, viewer, run, f"/requests/{rid}")
 
 
 @guard("clerk")

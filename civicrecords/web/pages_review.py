@@ -21,7 +21,7 @@ from civicrecords.archive import Archive
 from civicrecords.catalog import Catalog
 from civicrecords.config import Config
 from civicrecords.environment import utc_iso
-from civicrecords.errors import CivicRecordsError, NotFoundError, RefusedError
+from civicrecords.errors import RefusedError
 from civicrecords.requests.policy import policy_for
 from civicrecords.requests.prepare import ordered_items
 from civicrecords.requests.review import Decision, Ledger, item_key
@@ -31,7 +31,7 @@ from civicrecords.requests.worklist import ITEM_CATEGORY, Entry, decide, worklis
 from civicrecords.web.auth import Viewer
 from civicrecords.web.itemviews import describe
 from civicrecords.web.pages_requests import request_lock
-from civicrecords.web.site import done, form_text, guard, site_of
+from civicrecords.web.site import form_text, guard, perform, site_of
 
 OPEN_STATUSES = ("undecided", "withheld")
 CHOICE_NAMES = {"accept": "Redaction", "reject": "Release", "withhold": "Withholding",
@@ -119,13 +119,7 @@ async def _decide(request: Request, viewer: Viewer, selected: dict[str, Any]) ->
         return f"{CHOICE_NAMES.get(choice, choice)} recorded for {len(made)} entr" \
                f"{'y' if len(made) == 1 else 'ies'}."
 
-    try:
-        message = await run_in_threadpool(run)
-    except NotFoundError:
-        raise
-    except CivicRecordsError as exc:
-        return await done(site, viewer, exc.message, back, error=True)
-    return await done(site, viewer, message, back)
+    return await perform(site, viewer, run, back)
 
 
 @guard("clerk")

@@ -212,6 +212,20 @@ async def done(site: Site, viewer: Viewer, message: str, target: str, *,
     return RedirectResponse(target, status_code=303)
 
 
+async def perform(site: Site, viewer: Viewer, work: Callable[[], str], target: str
+                  ) -> RedirectResponse:
+    """Run ``work`` (blocking; it returns the news) in a worker thread, then ``done`` with
+    its message, or with the message of the ``CivicRecordsError`` it raised. A
+    ``NotFoundError`` propagates (the app shows its not-found page)."""
+    try:
+        message = await run_in_threadpool(work)
+    except NotFoundError:
+        raise
+    except CivicRecordsError as exc:
+        return await done(site, viewer, exc.message, target, error=True)
+    return await done(site, viewer, message, target)
+
+
 def form_text(request: Request, name: str) -> str:
     """A text field of the (already checked) form, stripped; '' when absent."""
     value = request.state.form.get(name, "")
