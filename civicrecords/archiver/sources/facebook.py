@@ -47,10 +47,9 @@ from civicrecords.archiver.sources.graph import (
 from civicrecords.archiver.sources.graph_fetch import (
     ChangeTarget,
     EdgeWalk,
-    check_token,
     fetch,
     fetch_object,
-    session_auth,
+    start_capture,
 )
 from civicrecords.config import AccountConfig
 from civicrecords.model import Item, MediaRef
@@ -118,12 +117,10 @@ class FacebookSource:
     # ----- full and incremental capture ---------------------------------------------------
     def run(self, session: Session) -> None:
         """Capture the Page's feed, comments, media and (when permitted) messages."""
-        self._auth = session_auth(session)
-        token = check_token(session, self.base, self._auth)
-        if token is not None and not token.valid:
-            session.gap(self.base, f"token rejected: {token.detail}; nothing was captured",
-                        scope="token")
+        started = start_capture(session, self.base)
+        if started is None:
             return
+        self._auth, token = started
         page_id = self._page_id(session)
         if page_id is None:
             return
@@ -268,12 +265,10 @@ class FacebookSource:
         notification says a comment was removed, the comments of its post are walked and
         swept, so the removal is recorded (with Graph's reason) and the archived text
         stays. An object already gone when fetched is a gap."""
-        self._auth = session_auth(session)
-        token = check_token(session, self.base, self._auth)
-        if token is not None and not token.valid:
-            session.gap(self.base, f"token rejected: {token.detail}; nothing was captured",
-                        scope="token")
+        started = start_capture(session, self.base)
+        if started is None:
             return
+        self._auth = started[0]
         done: set[tuple[str, str, bool]] = set()
         for target in targets:
             key = (target.kind, target.object_id, target.verb == "remove")

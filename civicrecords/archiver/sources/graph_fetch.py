@@ -5,7 +5,8 @@
   URL a gap names).
 - ``session_auth``: the session's credentials.
 - ``TokenInfo`` / ``token_info`` / ``check_token``: ``/debug_token`` read as validity,
-  expiry and granted permissions, reported for ``status``.
+  expiry and granted permissions, reported for ``status``; ``start_capture``: credentials
+  and token check together, with nothing captured under a rejected token.
 - ``MediaFiles``: attachments fetched into the WARC (once per URL per job) and observed as
   ``media`` items under their parent.
 - ``ChangeTarget``: one object a change notification names (targeted capture).
@@ -160,6 +161,18 @@ def check_token(session: Session, base: str, auth: GraphAuth) -> TokenInfo | Non
                          token_type="", detail=error.describe())
     session.report_token(valid=info.valid, expires_at=info.expires_at, detail=info.detail)
     return info
+
+
+def start_capture(session: Session, base: str) -> tuple[GraphAuth, TokenInfo | None] | None:
+    """The session's credentials and what ``check_token`` says of its token; None, with a
+    gap saying nothing was captured, when Graph rejects the token."""
+    auth = session_auth(session)
+    token = check_token(session, base, auth)
+    if token is not None and not token.valid:
+        session.gap(base, f"token rejected: {token.detail}; nothing was captured",
+                    scope="token")
+        return None
+    return auth, token
 
 
 # ----- media ---------------------------------------------------------------------------------

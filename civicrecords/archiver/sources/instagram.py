@@ -36,10 +36,9 @@ from civicrecords.archiver.sources.graph import (
 from civicrecords.archiver.sources.graph_fetch import (
     ChangeTarget,
     EdgeWalk,
-    check_token,
     fetch,
     fetch_object,
-    session_auth,
+    start_capture,
 )
 from civicrecords.archiver.sources.instagram_items import (
     PLATFORM,
@@ -92,12 +91,10 @@ class InstagramSource:
     # ----- full and incremental capture ---------------------------------------------------
     def run(self, session: Session) -> None:
         """Capture media, comments, stories and (when permitted) messages."""
-        self._auth = session_auth(session)
-        token = check_token(session, self.base, self._auth)
-        if token is not None and not token.valid:
-            session.gap(self.base, f"token rejected: {token.detail}; nothing was captured",
-                        scope="token")
+        started = start_capture(session, self.base)
+        if started is None:
             return
+        self._auth, token = started
         if not self._account(session):
             return
         user_id = self._owner[0]
@@ -264,12 +261,10 @@ class InstagramSource:
     def capture_objects(self, session: Session, targets: list[ChangeTarget]) -> None:
         """Fetch and archive the comments, media and messages that Instagram change
         notifications named, at once (an object already gone is a gap)."""
-        self._auth = session_auth(session)
-        token = check_token(session, self.base, self._auth)
-        if token is not None and not token.valid:
-            session.gap(self.base, f"token rejected: {token.detail}; nothing was captured",
-                        scope="token")
+        started = start_capture(session, self.base)
+        if started is None:
             return
+        self._auth = started[0]
         self._owner = (self.account.account_id or "", (self.account.handle or "").lstrip("@"))
         done: set[tuple[str, str]] = set()
         for target in targets:
