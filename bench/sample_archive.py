@@ -31,8 +31,7 @@ def build_archive(cache: Path, posts: int) -> Path:
     from civicrecords.archiver.sample.server import SamplePlatform
     from civicrecords.catalog import Catalog
     from civicrecords.demo import DEMO_TOKEN, account_config
-    from civicrecords.search.indexer import index_pending
-    from civicrecords.search.service import open_backend
+    from civicrecords.search.service import update_index
 
     shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True)
@@ -45,9 +44,7 @@ def build_archive(cache: Path, posts: int) -> Path:
             sample.set_state(state)
             run_capture(archive, full=True)
     with Catalog(archive.catalog_path) as catalog:
-        backend = open_backend(archive.root, archive.config)
-        index_pending(catalog, backend)
-        backend.close()
+        update_index(archive.root, archive.config, catalog)
         count = catalog.count_items()
     print(f"built archive: {count} items from {posts} posts in "
           f"{time.monotonic() - started:.1f} s", file=sys.stderr)

@@ -64,8 +64,7 @@ def build(directory: Path, items: int) -> dict[str, Any]:
     from civicrecords.archive import Archive
     from civicrecords.archiver.job import run_capture
     from civicrecords.catalog import Catalog
-    from civicrecords.search.indexer import index_pending
-    from civicrecords.search.service import open_backend
+    from civicrecords.search.service import update_index
 
     posts = math.ceil(items / ITEMS_PER_POST)
     platform = subprocess.Popen(
@@ -89,11 +88,7 @@ def build(directory: Path, items: int) -> dict[str, Any]:
         platform.wait()
     started = time.perf_counter()
     with Catalog(archive.catalog_path) as catalog:
-        backend = open_backend(archive.root, archive.config)
-        try:
-            index_pending(catalog, backend)
-        finally:
-            backend.close()
+        update_index(archive.root, archive.config, catalog)
         count = catalog.count_items()
     return {"posts": posts, "items": count, "capture_seconds": capture_seconds,
             "index_seconds": time.perf_counter() - started}

@@ -27,8 +27,7 @@ from civicrecords.requests.bundle import ExportResult, export_bundle
 from civicrecords.requests.gather import add_items, query_criterion, query_refs
 from civicrecords.requests.store import RequestStore
 from civicrecords.search.backend import SearchQuery
-from civicrecords.search.indexer import index_pending
-from civicrecords.search.service import SearchResults, open_backend, search
+from civicrecords.search.service import SearchResults, open_backend, search, update_index
 
 MARKER = ".civicrecords-demo"
 TOKEN_ENV = "LAKESIDE_MASTODON_TOKEN"
@@ -105,11 +104,7 @@ def run_demo(directory: Path, env: Environment, *, posts: int = 300,
             say(f"capturing ({state} state of the platform)...")
             result.captures.append(run_capture(archive, full=True))
             with Catalog(archive.catalog_path) as catalog:
-                backend = open_backend(archive.root, archive.config)
-                try:
-                    index_pending(catalog, backend)
-                finally:
-                    backend.close()
+                update_index(archive.root, archive.config, catalog)
     with Catalog(archive.catalog_path) as catalog:
         result.removed = catalog.execute(
             "SELECT count(*) FROM items WHERE status='removed'").fetchone()[0]

@@ -19,8 +19,7 @@ from civicrecords.cli.storage_commands import report_upload, upload_now
 from civicrecords.discovery.holds import hold_summary
 from civicrecords.errors import CivicRecordsError, ExitStatus, UsageError
 from civicrecords.integrity.verify import VerifyReport, verify_archive
-from civicrecords.search.indexer import index_pending, reset_index
-from civicrecords.search.service import open_backend
+from civicrecords.search.service import update_index
 
 
 def register(app: typer.Typer) -> None:
@@ -46,15 +45,6 @@ def init(
     context.out.print(f"  private key: {archive.private_key_path()} (mode 0600; back it up, "
                       "keep it out of the archive)")
     context.out.print("next: add [[accounts]] to the config, then run 'civicrecords capture'")
-
-
-def index_archive(context: CliContext, archive: Archive, catalog: Catalog) -> int:
-    """Bring the search index up to date with the catalog."""
-    backend = open_backend(archive.root, archive.config)
-    try:
-        return index_pending(catalog, backend)
-    finally:
-        backend.close()
 
 
 def capture(
@@ -90,7 +80,7 @@ def capture(
         result = run_capture(archive, accounts or None, full=full,
                              progress=advance if show_progress else None)
     with Catalog(archive.catalog_path) as catalog:
-        indexed = index_archive(context, archive, catalog)
+        indexed = update_index(archive.root, archive.config, catalog)
     _report_capture(context, result, indexed, fmt is OutputFormat.json)
     storage = archive.config.storage
     if storage.enabled and storage.upload_after_capture:
@@ -201,11 +191,6 @@ def rebuild(ctx: typer.Context) -> None:
         shutil.rmtree(archive.index_dir, ignore_errors=True)
         with Catalog(archive.catalog_path) as catalog:
             jobs = catch_up(catalog, archive.config, archive.root)
-            backend = open_backend(archive.root, archive.config)
-            try:
-                reset_index(catalog, backend)
-                indexed = index_pending(catalog, backend)
-            finally:
-                backend.close()
+            indexed = update_index(archive.root, archive.config, catalog, reset=True)
     archive.audit.record("rebuild", jobs=len(jobs), items=indexed)
     context.out.print(f"rebuilt catalog from {len(jobs)} job(s); indexed {indexed} item(s)")

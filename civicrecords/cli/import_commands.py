@@ -8,8 +8,8 @@ import typer
 
 from civicrecords.archiver.importer import run_import
 from civicrecords.catalog import Catalog
-from civicrecords.cli.archive_commands import index_archive
 from civicrecords.cli.context import CliContext, OutputFormat
+from civicrecords.search.service import update_index
 
 
 def register(app: typer.Typer) -> None:
@@ -39,7 +39,7 @@ def import_command(
     archive = context.open_archive()
     result = run_import(archive, list(paths), collection)
     with Catalog(archive.catalog_path) as catalog:
-        indexed = index_archive(context, archive, catalog)
+        indexed = update_index(archive.root, archive.config, catalog)
     if fmt is OutputFormat.json:
         context.emit_json({**result.to_dict(), "indexed": indexed})
         return

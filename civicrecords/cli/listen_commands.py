@@ -11,9 +11,9 @@ import typer
 from civicrecords.archiver.job import CaptureResult
 from civicrecords.archiver.listen import Listener
 from civicrecords.catalog import Catalog
-from civicrecords.cli.archive_commands import index_archive
 from civicrecords.cli.context import CliContext
 from civicrecords.errors import ExitStatus
+from civicrecords.search.service import update_index
 
 
 def register(app: typer.Typer) -> None:
@@ -43,7 +43,7 @@ def listen(
 
     def indexed(result: CaptureResult) -> None:
         with Catalog(archive.catalog_path) as catalog:
-            index_archive(context, archive, catalog)
+            update_index(archive.root, archive.config, catalog)
 
     listener = Listener.from_archive(archive, log=context.note, on_job=indexed)
     stopping = threading.Event()

@@ -15,11 +15,16 @@ from civicrecords.cli.context import CliContext
 from civicrecords.errors import RefusedError, UsageError
 from civicrecords.search.backend import SearchQuery
 from civicrecords.search.conversation import Conversation, conversation
-from civicrecords.search.indexer import index_pending, reset_index
 from civicrecords.search.query_nodes import describe
 from civicrecords.search.query_parser import KNOWN_VALUES, parse_query
 from civicrecords.search.query_plan import compile_search
-from civicrecords.search.service import SearchResults, open_backend, query_limits, search
+from civicrecords.search.service import (
+    SearchResults,
+    open_backend,
+    query_limits,
+    search,
+    update_index,
+)
 from civicrecords.search.versions import DiffOp, version_history
 
 
@@ -293,11 +298,6 @@ def reindex(ctx: typer.Context) -> None:
     context: CliContext = ctx.obj
     archive = context.open_archive()
     with archive.lock("reindex"), Catalog(archive.catalog_path) as catalog:
-        backend = open_backend(archive.root, archive.config)
-        try:
-            reset_index(catalog, backend)
-            indexed = index_pending(catalog, backend)
-        finally:
-            backend.close()
+        indexed = update_index(archive.root, archive.config, catalog, reset=True)
     archive.audit.record("reindex", backend=archive.config.search.backend, items=indexed)
     context.out.print(f"indexed {indexed} item(s) with {archive.config.search.backend}")

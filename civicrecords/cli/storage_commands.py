@@ -15,8 +15,7 @@ from civicrecords.cli.context import CliContext, OutputFormat
 from civicrecords.discovery.holds import held_refs, held_warc_files
 from civicrecords.errors import ExitStatus, UsageError
 from civicrecords.requests.store import RequestStore
-from civicrecords.search.indexer import index_pending
-from civicrecords.search.service import open_backend
+from civicrecords.search.service import open_backend, update_index
 from civicrecords.storage.bucketcheck import BucketCheck, check_bucket, create_locked_bucket
 from civicrecords.storage.disposal import delete_from_bucket, dispose, plan_disposal
 from civicrecords.storage.ledger import Ledger
@@ -216,11 +215,7 @@ def restore_command(
         raise UsageError(f"--addressing-style: {addressing_style!r} is not path, virtual or auto")
     archive, report = restore(url, directory, context.env, addressing_style=addressing_style)
     with Catalog(archive.catalog_path) as catalog:
-        backend = open_backend(archive.root, archive.config)
-        try:
-            indexed = index_pending(catalog, backend)
-        finally:
-            backend.close()
+        indexed = update_index(archive.root, archive.config, catalog)
     intact = not report.problems and (report.verify is None or report.verify.ok)
     if fmt is OutputFormat.json:
         context.emit_json({**report.to_dict(), "indexed": indexed})

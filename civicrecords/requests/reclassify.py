@@ -15,8 +15,7 @@ from civicrecords.classify import RULES, Override, OverrideLog
 from civicrecords.configschema import CLASSIFICATIONS
 from civicrecords.environment import utc_iso
 from civicrecords.errors import UsageError
-from civicrecords.search.indexer import index_pending
-from civicrecords.search.service import open_backend
+from civicrecords.search.service import update_index
 
 
 def override(archive: Archive, reference: str, classification: str, *, basis: str,
@@ -51,9 +50,5 @@ def override(archive: Archive, reference: str, classification: str, *, basis: st
         archive.audit.record("classification.override", subject=item.ref,
                              previous=item.classification, classification=classification,
                              basis=entry.basis, reason=reason)
-        backend = open_backend(archive.root, archive.config)
-        try:
-            index_pending(catalog, backend)
-        finally:
-            backend.close()
+        update_index(archive.root, archive.config, catalog)
         return catalog.find(item.ref)

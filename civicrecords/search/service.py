@@ -18,6 +18,7 @@ from civicrecords.errors import RefusedError
 from civicrecords.integrity.audit import AuditLog
 from civicrecords.search.backend import SearchBackend, SearchQuery
 from civicrecords.search.highlight import Snippet, snippet
+from civicrecords.search.indexer import index_pending, reset_index
 from civicrecords.search.query_parser import QueryLimits, parse_query
 from civicrecords.search.whoosh_backend import WhooshBackend
 
@@ -82,6 +83,19 @@ def open_backend(root: Path, config: Config) -> SearchBackend:
 
         return TantivyBackend(root / "index" / "tantivy", memory_mb=memory, limits=limits)
     return WhooshBackend(root / "index" / "whoosh", memory_mb=memory, limits=limits)
+
+
+def update_index(root: Path, config: Config, catalog: Catalog, *, reset: bool = False) -> int:
+    """Bring the archive's search index up to date with ``catalog`` (with ``reset``: empty
+    it and index every item again); return how many items were indexed. The backend is
+    closed afterwards, so its writer lock is never left held."""
+    backend = open_backend(root, config)
+    try:
+        if reset:
+            reset_index(catalog, backend)
+        return index_pending(catalog, backend)
+    finally:
+        backend.close()
 
 
 def search(catalog: Catalog, backend: SearchBackend, query: SearchQuery, audit: AuditLog,
