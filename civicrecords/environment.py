@@ -86,6 +86,8 @@ def utc_iso(moment: datetime) -> str:
     """Format an aware datetime as ISO 8601 UTC with a ``Z`` suffix and microseconds dropped
     when zero, e.g. ``2026-11-24T20:11:38Z``."""
     moment = moment.astimezone(UTC)
+    if moment.year >= 1000:  # isoformat pads years to four digits, strftime does not
+        return moment.replace(tzinfo=None).isoformat() + "Z"
     if moment.microsecond:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

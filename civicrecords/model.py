@@ -145,13 +145,14 @@ class Observation:
     def encode(self) -> tuple[bytes, str]:
         """The metadata record body and, inside it, the item's JSON (serialized once)."""
         item_json = json.dumps(self.item.to_dict(), ensure_ascii=False)
-        head = self.to_json()
-        del head["item"]
-        body = json.dumps(head, ensure_ascii=False)[:-1] + ', "item": ' + item_json + "}"
+        body = json.dumps(self._head(), ensure_ascii=False)[:-1] + ', "item": ' + item_json + "}"
         return body.encode("utf-8"), item_json
 
     def to_json(self) -> dict[str, Any]:
         """The metadata record body (``record``/``response`` locations are not stored)."""
+        return {**self._head(), "item": self.item.to_dict()}
+
+    def _head(self) -> dict[str, Any]:
         return {
             "schema": ITEM_SCHEMA,
             "observed": self.observed,
@@ -161,7 +162,6 @@ class Observation:
             "response_record_id": self.response_record_id,
             "response_uri": self.response_uri,
             "payload_digest": self.payload_digest,
-            "item": self.item.to_dict(),
         }
 
 

@@ -10,9 +10,11 @@ media bytes fetched twice into one WARC file set are written once; the second fe
 
 429/5xx answers, resets, timeouts and truncated bodies are retried with back-off (the
 ``RateLimitPolicy`` decides how long); what still fails raises ``FetchFailed`` so the job can
-record a gap. ``prefetch`` lets a source name the pages it will ask for next: one background
-thread fetches them while the caller works, and each is recorded when the caller asks for it,
-so WARC order is the caller's order.
+record a gap. ``prefetch`` lets a source name the pages it will ask for next (and, through
+``media_of``, the media files those pages list), ``prefetch_media`` the media files it will
+ask for next: a few of them are sent ahead, each on its own connection, so the server works
+while the caller does; each answer is read and recorded when the caller asks for it, so WARC
+order is the caller's order (``prefetch.Lane``).
 """
 
 from __future__ import annotations
@@ -20,15 +22,16 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from civicrecords.archiver.prefetch import Lane, Sent
 from civicrecords.archiver.ratelimit import RateLimitPolicy, json_body
 from civicrecords.archiver.scrub import Scrubber, is_textual
-from civicrecords.archiver.warc import Block, WarcFileSet, new_record_id
+from civicrecords.archiver.warc import Block, WarcFileSet, new_record_id, packed
 from civicrecords.archiver.wire import (
     SPOOL_MEMORY,
     TRANSIENT,
@@ -47,7 +50,8 @@ from civicrecords.model import RecordRef
 TEXT_LIMIT = 128 * 1024 * 1024
 DEDUPE_MIN_BYTES = 1024  # media at least this big is stored once per WARC file set
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
-PREFETCH_LIMIT = 16  # pages fetched ahead at most
+PREFETCH_LIMIT = 4  # pages sent ahead at most (each holds a connection)
+MEDIA_PREFETCH_LIMIT = 4  # media files sent ahead at most
 
 __all__ = ["Exchange", "FetchFailed", "RecordingClient", "TooLarge", "decode_body"]
 
@@ -109,13 +113,16 @@ class Exchange:
         return self.parsed if self.parsed is not None else json_body(self.content())
 
 
+MediaOf = Callable[[Any], list[str]]  # a parsed page -> the media URLs it lists
+
+
 def _key(url: str, headers: dict[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
     return url, tuple(sorted(headers.items()))
 
 
 class RecordingClient:
     """See the module docstring. One instance per account per job; its public methods are
-    called from one thread (the background prefetch thread is its own business)."""
+    called from one thread (it uses no other)."""
 
     def __init__(self, warcs: WarcFileSet, *, scrubber: Scrubber, policy: RateLimitPolicy,
                  env_now: Any, env_sleep: Any, monotonic: Any, timeout: float = 30.0,
@@ -128,43 +135,48 @@ class RecordingClient:
         self.monotonic = monotonic
         self.max_retries = max_retries
         self._pool = ConnectionPool(timeout=timeout, user_agent=user_agent)
-        self._ahead_pool = ConnectionPool(timeout=timeout, user_agent=user_agent)
-        self._ahead: ThreadPoolExecutor | None = None
-        self._pending: dict[Any, Future[Fetched]] = {}
+        self._pages = Lane(PREFETCH_LIMIT, self._may_send)
+        self._media = Lane(MEDIA_PREFETCH_LIMIT, self._may_send)
+        self._media_of: dict[Any, tuple[MediaOf, int]] = {}  # page key -> what it lists
+        self._media_asked: set[str] = set()  # media URLs prefetched or fetched (never twice)
         self._not_before = 0.0
-        self._lock = threading.Lock()
         self.retries = 0
 
     @property
     def requests_made(self) -> int:
         """HTTP requests sent so far (prefetched ones included)."""
-        return self._pool.requests + self._ahead_pool.requests
+        return self._pool.requests
 
     def close(self) -> None:
-        """Stop prefetching, drop unused answers, close every connection."""
-        if self._ahead is not None:
-            self._ahead.shutdown(wait=True, cancel_futures=True)
-            self._ahead = None
-        for future in self._pending.values():
-            if future.done() and not future.cancelled() and future.exception() is None:
-                future.result().close()
-        self._pending.clear()
+        """Abandon requests sent ahead and never asked for, close every connection."""
+        self._pages.close()
+        self._media.close()
         self._pool.close()
-        self._ahead_pool.close()
 
     # ----- public ------------------------------------------------------------------------
-    def prefetch(self, urls: list[str], *, headers: dict[str, str] | None = None) -> None:
-        """Start fetching JSON ``urls`` in the background (at most ``PREFETCH_LIMIT`` ahead).
-        Nothing is recorded until ``get(url, headers=headers, expect_json=True)`` asks for
-        it; a failed prefetch is simply fetched again by ``get``."""
-        headers = headers or {}
-        if self._ahead is None:
-            self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+    def prefetch(self, urls: list[str], *, headers: dict[str, str] | None = None,
+                 media_of: MediaOf | None = None, media_max_bytes: int = TEXT_LIMIT) -> None:
+        """Send GETs for JSON ``urls`` ahead, in this order, at most ``PREFETCH_LIMIT``
+        unanswered. Nothing is recorded until ``get(url, headers=headers, expect_json=True)``
+        asks for it; a failed prefetch is simply fetched again by ``get``. ``media_of`` names
+        the media files the caller will fetch after reading such a page: when ``get`` reads
+        it, they are passed to ``prefetch_media``."""
+        headers = dict(headers or {})
         for url in urls:
             key = _key(url, headers)
-            if key in self._pending or len(self._pending) >= PREFETCH_LIMIT:
-                continue
-            self._pending[key] = self._ahead.submit(self._fetch_ahead, url, headers)
+            if media_of is not None:
+                self._media_of[key] = (media_of, media_max_bytes)
+            self._pages.want(key, partial(self._send, url, headers))
+
+    def prefetch_media(self, urls: list[str], *, max_bytes: int) -> None:
+        """Send GETs for media ``urls`` ahead, in this order, at most
+        ``MEDIA_PREFETCH_LIMIT`` unanswered (a URL already fetched or queued is skipped).
+        Nothing is recorded until ``get(url, keep_body=False, max_bytes=max_bytes)`` asks
+        for it."""
+        for url in urls:
+            if url not in self._media_asked:
+                self._media_asked.add(url)
+                self._media.want(_key(url, {}), partial(self._send, url, {}))
 
     def get(self, url: str, *, headers: dict[str, str] | None = None,
             max_bytes: int = TEXT_LIMIT, keep_body: bool = True,
@@ -176,7 +188,13 @@ class RecordingClient:
         truncated transfer (retried, never recorded as if complete)."""
         headers = headers or {}
         label = self.scrubber.url(url)
-        ahead = self._pending.pop(_key(url, headers), None) if expect_json else None
+        ahead = None
+        if expect_json:
+            ahead = self._pages.take(_key(url, headers))
+        elif not keep_body:
+            self._media_asked.add(url)
+            ahead = self._media.take(_key(url, headers))
+        media_of = self._media_of.pop(_key(url, headers), None) if expect_json else None
         attempt = 0
         last_reason = "no attempt made"
         last_status: int | None = None
@@ -185,8 +203,9 @@ class RecordingClient:
             attempt += 1
             try:
                 if ahead is not None:
-                    future, ahead = ahead, None  # used once, whatever it holds
-                    fetched = future.result()
+                    sent, ahead = ahead, None  # used once, whatever it holds
+                    fetched = sent.receive(max_bytes=max_bytes, keep_body=keep_body,
+                                           expect_json=expect_json)
                 else:
                     self._wait_turn()
                     fetched = self._pool.fetch(url, headers, max_bytes=max_bytes,
@@ -206,6 +225,9 @@ class RecordingClient:
                 last_reason, last_status = describe(exc), None
                 self._retry_later(self.policy.backoff(attempt))
                 continue
+            if media_of is not None and fetched.parsed is not None:
+                lister, cap = media_of
+                self.prefetch_media(lister(fetched.parsed), max_bytes=cap)
             exchange = self._store(fetched, keep_body=keep_body)
             delay = self.policy.retry_after(exchange, attempt)
             if delay is None:
@@ -224,19 +246,18 @@ class RecordingClient:
 
     def _schedule(self, delay: float) -> None:
         if delay > 0:
-            with self._lock:
-                self._not_before = max(self._not_before, self.monotonic() + delay)
+            self._not_before = max(self._not_before, self.monotonic() + delay)
 
     def _wait_turn(self) -> None:
         wait = self._not_before - self.monotonic()
         if wait > 0:
             self.sleep(wait)
 
-    def _fetch_ahead(self, url: str, headers: dict[str, str]) -> Fetched:
-        self._wait_turn()
-        return self._ahead_pool.fetch(url, headers, max_bytes=TEXT_LIMIT, keep_body=True,
-                                      expect_json=True, now=self.now(),
-                                      label=self.scrubber.url(url))
+    def _may_send(self) -> bool:
+        return self.monotonic() >= self._not_before
+
+    def _send(self, url: str, headers: dict[str, str]) -> Sent:
+        return self._pool.send(url, headers, now=self.now(), label=self.scrubber.url(url))
 
     # ----- recording ---------------------------------------------------------------------
     def _store(self, fetched: Fetched, *, keep_body: bool) -> Exchange:
@@ -282,7 +303,8 @@ class RecordingClient:
         if clean_head == head:
             spool.file.seek(0)
             return (Block(stream=spool.file, length=spool.size, sha256=spool.sha.hexdigest(),
-                          payload_sha256=payload_sha), payload_sha, scrubbed, head)
+                          payload_sha256=payload_sha, packed=packed(fetched.headers)),
+                    payload_sha, scrubbed, head)
         rebuilt_file = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 - closed in _record
         sha = hashlib.sha256(clean_head)
         rebuilt_file.write(clean_head)
@@ -293,7 +315,8 @@ class RecordingClient:
         length = rebuilt_file.tell()
         rebuilt_file.seek(0)
         return (Block(stream=rebuilt_file, length=length, sha256=sha.hexdigest(),  # type: ignore[arg-type]
-                      payload_sha256=payload_sha), payload_sha, scrubbed, clean_head)
+                      payload_sha256=payload_sha, packed=packed(fetched.headers)),
+                payload_sha, scrubbed, clean_head)
 
     def _record(self, label: str, fetched: Fetched, block: Block, scrubbed: list[str], *,
                 head: bytes, payload_sha: str,

@@ -137,13 +137,21 @@ class JobSession:
         return self._get(url, scope=scope, headers=headers, ok=ok, keep_body=True,
                          max_bytes=TEXT_LIMIT, expect_json=False)
 
-    def prefetch(self, urls: list[str], *, headers: dict[str, str] | None = None) -> None:
-        self.client.prefetch(urls, headers=headers)
+    def prefetch(self, urls: list[str], *, headers: dict[str, str] | None = None,
+                 media_of: Callable[[Any], list[str]] | None = None) -> None:
+        self.client.prefetch(urls, headers=headers, media_of=media_of,
+                             media_max_bytes=self._media_cap)
+
+    def prefetch_media(self, urls: list[str]) -> None:
+        self.client.prefetch_media(urls, max_bytes=self._media_cap)
+
+    @property
+    def _media_cap(self) -> int:
+        return self.account.media_max_bytes or self.media_max_bytes
 
     def get_media(self, url: str, *, scope: str) -> Exchange | None:
-        cap = self.account.media_max_bytes or self.media_max_bytes
         return self._get(url, scope=scope, headers=None, ok=(200,), keep_body=False,
-                         max_bytes=cap, expect_json=False)
+                         max_bytes=self._media_cap, expect_json=False)
 
     def _get(self, url: str, *, scope: str, headers: dict[str, str] | None,
              ok: tuple[int, ...], keep_body: bool, max_bytes: int,

@@ -18,6 +18,7 @@ SECRET_PARAMS = frozenset({
     "access_token", "token", "key", "api_key", "apikey", "client_secret", "appsecret_proof",
     "oauth_token", "password", "secret", "signature", "sig", "code", "refresh_token",
 })
+URL_MEMORY = 4096  # scrubbed URLs remembered
 SECRET_HEADERS = ("authorization", "cookie", "set-cookie", "proxy-authorization", "x-api-key")
 
 
@@ -34,9 +35,18 @@ class Scrubber:
                 values.update({secret, quote(secret, safe=""), quote_plus(secret)})
         self._values = sorted(values, key=len, reverse=True)
         self._bytes = [v.encode("utf-8") for v in self._values]
+        self._urls: dict[str, str] = {}  # a capture scrubs each URL several times
 
     def url(self, url: str) -> str:
         """``url`` with secret query parameters' values and any secret value replaced."""
+        clean = self._urls.get(url)
+        if clean is None:
+            if len(self._urls) >= URL_MEMORY:
+                self._urls.clear()
+            clean = self._urls[url] = self._scrub_url(url)
+        return clean
+
+    def _scrub_url(self, url: str) -> str:
         parts = urlsplit(url)
         pairs = parse_qsl(parts.query, keep_blank_values=True) if parts.query else []
         if any(k.lower() in SECRET_PARAMS for k, _ in pairs):

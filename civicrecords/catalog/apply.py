@@ -25,6 +25,7 @@ from civicrecords.environment import parse_utc
 from civicrecords.model import Gap, Observation, RecordRef, Sweep, media_scope
 
 INDEX_CLEAN, INDEX_NEW, INDEX_CHANGED = 0, 1, 2
+BATCH = 2000  # record and event rows held before they are inserted together
 
 
 def canonical_time(value: str | None) -> str | None:
@@ -33,9 +34,12 @@ def canonical_time(value: str | None) -> str | None:
     if not value:
         return None
     try:
-        return parse_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        moment = parse_utc(value)
     except ValueError:
         return value
+    if moment.year >= 1000:  # isoformat pads years to four digits, strftime does not
+        return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -69,6 +73,9 @@ class JobWriter:
         self._edited_items: set[int] = set()
         self._observed_items: set[int] = set()
         self._new_items: set[int] = set()
+        # rows nothing reads before the job ends, inserted in batches (executemany)
+        self._records: list[tuple[Any, ...]] = []
+        self._events: list[tuple[Any, ...]] = []
         self.db.execute("BEGIN IMMEDIATE")
         self._open = True
 
@@ -76,11 +83,21 @@ class JobWriter:
     def record(self, ref: RecordRef, *, record_type: str, target_uri: str | None, date: str,
                payload_digest: str | None = None, concurrent_to: str | None = None) -> None:
         """Remember where a request/response record is."""
-        self.db.execute(
+        self._records.append((ref.record_id, record_type, ref.warc_file, ref.offset, ref.length,
+                              target_uri, date, payload_digest, concurrent_to, self.job_id))
+        if len(self._records) >= BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.db.executemany(
             "INSERT OR IGNORE INTO records (record_id, type, warc_file, offset, length, "
             "target_uri, date, payload_digest, concurrent_to, job_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (ref.record_id, record_type, ref.warc_file, ref.offset, ref.length, target_uri, date,
-             payload_digest, concurrent_to, self.job_id))
+            self._records)
+        self.db.executemany(
+            "INSERT INTO events (item_id, job_id, event, at, detail) VALUES (?,?,?,?,?)",
+            self._events)
+        self._records.clear()
+        self._events.clear()
 
     # ----- observations ----------------------------------------------------------------------
     def observe(self, observation: Observation) -> str:
@@ -117,7 +134,7 @@ class JobWriter:
         if current and item_id not in self._observed_items:
             self._observed_items.add(item_id)
             self.counts.observed[item.account] += 1
-        version_id, added = self._version(item_id, observation)
+        version_id, added = self._version(item_id, observation, new=row is None)
         if current and item.kind != "media" and row is not None:
             self._drop_detached_media(item_id, observation)
         if added and row is not None and item_id not in self._new_items:
@@ -177,11 +194,12 @@ class JobWriter:
              item.author_id, item.author_name, canonical_time(item.created_at), item.url,
              int(item.hidden), observation.captured_at, self.job_id, item_id))
 
-    def _version(self, item_id: int, observation: Observation) -> tuple[int, bool]:
+    def _version(self, item_id: int, observation: Observation, *, new: bool) -> tuple[int, bool]:
         item = observation.item
         content_hash = item.content_hash()
-        row = self.db.execute("SELECT id FROM versions WHERE item_id=? AND content_hash=?",
-                              (item_id, content_hash)).fetchone()
+        row = None if new else self.db.execute(
+            "SELECT id FROM versions WHERE item_id=? AND content_hash=?",
+            (item_id, content_hash)).fetchone()
         if row is not None:
             if observation.observed == "current":
                 self.db.execute("UPDATE versions SET last_seen=?, last_job=? WHERE id=?",
@@ -217,9 +235,9 @@ class JobWriter:
             " WHEN version_count > 1 THEN 'edited' ELSE 'live' END WHERE id=?", (item_id,))
 
     def _event(self, item_id: int, event: str, at: str, detail: str | None = None) -> None:
-        self.db.execute(
-            "INSERT INTO events (item_id, job_id, event, at, detail) VALUES (?,?,?,?,?)",
-            (item_id, self.job_id, event, at, detail))
+        self._events.append((item_id, self.job_id, event, at, detail))
+        if len(self._events) >= BATCH:
+            self._flush()
 
     # ----- sweeps and gaps -------------------------------------------------------------------
     def sweep(self, sweep: Sweep, at: str) -> int:
@@ -288,6 +306,7 @@ class JobWriter:
     # ----- end -------------------------------------------------------------------------------
     def finish(self, manifest: dict[str, Any], manifest_path: str) -> JobCounts:
         """Record the job (and each account's outcome) and commit everything."""
+        self._flush()
         for account in manifest.get("accounts", []):
             counts = account.get("counts", {})
             self.db.execute(
@@ -313,6 +332,8 @@ class JobWriter:
 
     def rollback(self) -> None:
         """Abandon everything this writer did."""
+        self._records.clear()
+        self._events.clear()
         if self._open:
             self.db.execute("ROLLBACK")
             self._open = False

@@ -52,10 +52,17 @@ class Session(Protocol):
         404/410 for a page that was taken down) are returned, not gaps."""
         ...
 
-    def prefetch(self, urls: list[str], *, headers: dict[str, str] | None = None) -> None:
+    def prefetch(self, urls: list[str], *, headers: dict[str, str] | None = None,
+                 media_of: Callable[[Any], list[str]] | None = None) -> None:
         """Hint that ``get_json`` will soon be called for ``urls`` (same headers): they are
-        fetched in the background meanwhile. Purely an optimization; order of records and
-        every guarantee of ``get_json`` stay the same."""
+        fetched in the background meanwhile. ``media_of`` maps such a page's JSON to the
+        media URLs ``get_media`` will be asked for after it (prefetched too). Purely an
+        optimization; order of records and every guarantee of ``get_json`` and
+        ``get_media`` stay the same."""
+        ...
+
+    def prefetch_media(self, urls: list[str]) -> None:
+        """Hint that ``get_media`` will soon be called for ``urls``; like ``prefetch``."""
         ...
 
     def get_media(self, url: str, *, scope: str) -> Exchange | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 
@@ -116,6 +117,24 @@ def status_item(status: dict[str, Any], *, account_name: str, owner_id: str,
     return item
 
 
+def media_urls(data: Any, *, skip_author: str | None = None) -> list[str]:
+    """The attachment URLs a timeline page (a list of statuses) or a ``/context`` (its
+    descendants but those by ``skip_author``: the walk takes the account's own replies from
+    its timeline) lists, in the order the walk fetches them."""
+    statuses = data.get("descendants") if isinstance(data, dict) else data
+    urls: list[str] = []
+    for status in statuses if isinstance(statuses, list) else []:
+        if not isinstance(status, dict) or (
+                skip_author and _author(status.get("account") or {})[1] == skip_author):
+            continue
+        shown = status.get("reblog") or status
+        for media in shown.get("media_attachments") or []:
+            url = isinstance(media, dict) and (media.get("url") or media.get("remote_url"))
+            if url:
+                urls.append(str(url))
+    return urls
+
+
 def conversation_root(status: dict[str, Any], context: JsonPage | None) -> str | None:
     """The id of the post a status's conversation starts from: the first ancestor its
     ``/context`` lists, the status itself when it replies to nothing, else None (a reply
@@ -188,8 +207,15 @@ class MastodonSource:
             threads = {str(s["id"]) for s in page.data if not s.get("reblog") and (
                 session.full or str(s["id"]) not in known
                 or (s.get("created_at") or "") >= recheck_after)}
+            # full mode fetches every attachment, so it may fetch them ahead too
+            media_of = partial(media_urls, skip_author=owner_id) if session.full else None
+            if media_of is not None:
+                session.prefetch_media(media_urls(page.data))
             session.prefetch([self._context_url(sid) for sid in sorted(threads, reverse=True)],
-                             headers=headers)
+                             headers=headers, media_of=media_of)
+            following = next_link(page.exchange.headers.get("link"))
+            if following and session.full:  # a full walk reads every page: ask for it now
+                session.prefetch([following], headers=headers)
             for status in page.data:
                 status_id = str(status["id"])
                 seen.append(status_id)
