@@ -114,12 +114,13 @@ class RecordRow:
 
 
 def _row(cls: type, row: sqlite3.Row) -> Any:
-    names = [f.name for f in fields(cls)]
-    return cls(**{name: row[name] for name in names})
+    """A row dataclass from a row selected with that class's ``*_COLUMNS`` (same order)."""
+    return cls(*row)
 
 
 ITEM_COLUMNS = ", ".join(f.name for f in fields(ItemRow))
 VERSION_COLUMNS = ", ".join(f.name for f in fields(VersionRow))
+RECORD_COLUMNS = ", ".join(f.name for f in fields(RecordRow))
 
 
 class Catalog:
@@ -255,7 +256,7 @@ class Catalog:
     def record(self, record_id: str) -> RecordRow:
         """A request/response record by WARC-Record-ID (``NotFoundError`` if unknown)."""
         row = self.connection.execute(
-            "SELECT * FROM records WHERE record_id = ?", (record_id,)).fetchone()
+            f"SELECT {RECORD_COLUMNS} FROM records WHERE record_id = ?", (record_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no WARC record {record_id} in the catalog")
         return _row(RecordRow, row)
@@ -263,8 +264,8 @@ class Catalog:
     def request_for(self, response_id: str) -> RecordRow | None:
         """The request record sent for a response (via WARC-Concurrent-To)."""
         row = self.connection.execute(
-            "SELECT * FROM records WHERE type='request' AND concurrent_to = ?", (response_id,)
-        ).fetchone()
+            f"SELECT {RECORD_COLUMNS} FROM records WHERE type='request' AND concurrent_to = ?",
+            (response_id,)).fetchone()
         return _row(RecordRow, row) if row else None
 
     def events(self, item_id: int) -> list[dict[str, Any]]:
