@@ -211,7 +211,9 @@ class MastodonSource:
             media_of = partial(media_urls, skip_author=owner_id) if session.full else None
             if media_of is not None:
                 session.prefetch_media(media_urls(page.data))
-            session.prefetch([self._context_url(sid) for sid in sorted(threads, reverse=True)],
+            # in the order the loop below asks: each thread, then its edit history
+            session.prefetch([url for status in page.data if str(status["id"]) in threads
+                              for url in self._thread_urls(status)],
                              headers=headers, media_of=media_of)
             following = next_link(page.exchange.headers.get("link"))
             if following and session.full:  # a full walk reads every page: ask for it now
@@ -318,12 +320,22 @@ class MastodonSource:
                 self._history(session, item, headers, scope)
         self._sweep(session, scope, seen, headers)
 
+    def _thread_urls(self, status: dict[str, Any]) -> list[str]:
+        status_id = str(status["id"])
+        urls = [self._context_url(status_id)]
+        if status.get("edited_at"):
+            urls.append(self._history_url(status_id))
+        return urls
+
+    def _history_url(self, status_id: str) -> str:
+        return f"{self.base}/api/v1/statuses/{quote(status_id)}/history"
+
     def _context_url(self, status_id: str) -> str:
         return f"{self.base}/api/v1/statuses/{quote(status_id)}/context"
 
     def _history(self, session: Session, item: Item, headers: dict[str, str], scope: str) -> None:
-        url = f"{self.base}/api/v1/statuses/{quote(item.platform_id)}/history"
-        page = session.get_json(url, scope=scope, headers=headers)
+        page = session.get_json(self._history_url(item.platform_id), scope=scope,
+                                headers=headers)
         if page is None or not isinstance(page.data, list):
             return
         for version in history_items(page.data, item)[:-1]:
