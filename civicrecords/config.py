@@ -74,6 +74,7 @@ class CaptureSection:
     backoff_seconds: float = 1.0
     max_backoff_seconds: float = 120.0
     page_size: int = 40
+    requests_ahead: int = 4
     recheck_days: int = 7
     warc_max_bytes: int = 1_000_000_000
     media_max_bytes: int = 4_000_000_000
@@ -83,6 +84,8 @@ class CaptureSection:
             raise Invalid("timeout_seconds", "must be greater than 0")
         if self.max_retries < 0:
             raise Invalid("max_retries", "must be 0 or more")
+        if not 0 <= self.requests_ahead <= 16:
+            raise Invalid("requests_ahead", "must be from 0 to 16")
         if self.warc_max_bytes < 1_000_000:
             raise Invalid("warc_max_bytes", "must be at least 1000000")
 

@@ -50,8 +50,7 @@ from civicrecords.model import RecordRef
 TEXT_LIMIT = 128 * 1024 * 1024
 DEDUPE_MIN_BYTES = 1024  # media at least this big is stored once per WARC file set
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
-PREFETCH_LIMIT = 4  # pages sent ahead at most (each holds a connection)
-MEDIA_PREFETCH_LIMIT = 4  # media files sent ahead at most
+PREFETCH_LIMIT = 4  # pages (and as many media files) sent ahead at most, each on a connection
 
 __all__ = ["Exchange", "FetchFailed", "RecordingClient", "TooLarge", "decode_body"]
 
@@ -126,7 +125,8 @@ class RecordingClient:
 
     def __init__(self, warcs: WarcFileSet, *, scrubber: Scrubber, policy: RateLimitPolicy,
                  env_now: Any, env_sleep: Any, monotonic: Any, timeout: float = 30.0,
-                 max_retries: int = 5, user_agent: str = "civicrecords") -> None:
+                 max_retries: int = 5, user_agent: str = "civicrecords",
+                 ahead: int = PREFETCH_LIMIT) -> None:
         self.warcs = warcs
         self.scrubber = scrubber
         self.policy = policy
@@ -135,8 +135,8 @@ class RecordingClient:
         self.monotonic = monotonic
         self.max_retries = max_retries
         self._pool = ConnectionPool(timeout=timeout, user_agent=user_agent)
-        self._pages = Lane(PREFETCH_LIMIT, self._may_send)
-        self._media = Lane(MEDIA_PREFETCH_LIMIT, self._may_send)
+        self._pages = Lane(ahead, self._may_send)
+        self._media = Lane(ahead, self._may_send)
         self._media_of: dict[Any, tuple[MediaOf, int]] = {}  # page key -> what it lists
         self._media_asked: set[str] = set()  # media URLs prefetched or fetched (never twice)
         self._not_before = 0.0
@@ -156,11 +156,11 @@ class RecordingClient:
     # ----- public ------------------------------------------------------------------------
     def prefetch(self, urls: list[str], *, headers: dict[str, str] | None = None,
                  media_of: MediaOf | None = None, media_max_bytes: int = TEXT_LIMIT) -> None:
-        """Send GETs for JSON ``urls`` ahead, in this order, at most ``PREFETCH_LIMIT``
-        unanswered. Nothing is recorded until ``get(url, headers=headers, expect_json=True)``
-        asks for it; a failed prefetch is simply fetched again by ``get``. ``media_of`` names
-        the media files the caller will fetch after reading such a page: when ``get`` reads
-        it, they are passed to ``prefetch_media``."""
+        """Send GETs for JSON ``urls`` ahead, in this order, at most ``ahead`` unanswered.
+        Nothing is recorded until ``get(url, headers=headers, expect_json=True)`` asks for
+        it; a failed prefetch is simply fetched again by ``get``. ``media_of`` names the media
+        files the caller will fetch after reading such a page: when ``get`` reads it, they are
+        passed to ``prefetch_media``."""
         headers = dict(headers or {})
         for url in urls:
             key = _key(url, headers)
@@ -169,8 +169,8 @@ class RecordingClient:
             self._pages.want(key, partial(self._send, url, headers))
 
     def prefetch_media(self, urls: list[str], *, max_bytes: int) -> None:
-        """Send GETs for media ``urls`` ahead, in this order, at most
-        ``MEDIA_PREFETCH_LIMIT`` unanswered (a URL already fetched or queued is skipped).
+        """Send GETs for media ``urls`` ahead, in this order, at most ``ahead`` unanswered (a
+        URL already fetched or queued is skipped).
         Nothing is recorded until ``get(url, keep_body=False, max_bytes=max_bytes)`` asks
         for it."""
         for url in urls:

@@ -329,7 +329,7 @@ def _capture_account(archive: Archive, account: AccountConfig, job_id: str, full
         policy=source.rate_limits(settings.backoff_seconds, settings.max_backoff_seconds),
         env_now=env.now, env_sleep=env.sleep, monotonic=env.monotonic,
         timeout=settings.timeout_seconds, max_retries=settings.max_retries,
-        user_agent=settings.user_agent)
+        user_agent=settings.user_agent, ahead=settings.requests_ahead)
     session = JobSession(job_id=job_id, account=account, token=token, full=full, client=client,
                          warcs=warcs, writer=writer, media_max_bytes=settings.media_max_bytes,
                          page_size=settings.page_size, progress=progress, app_secret=app_secret,

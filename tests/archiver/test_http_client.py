@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -73,13 +74,13 @@ def server() -> Iterator[str]:
     httpd.server_close()
 
 
-def _client(tmp_path: Path) -> tuple[RecordingClient, WarcFileSet]:
+def _client(tmp_path: Path, *, ahead: int = 4) -> tuple[RecordingClient, WarcFileSet]:
     now = datetime(2026, 11, 24, tzinfo=UTC)
     warcs = WarcFileSet(tmp_path, job_id="job", account="acct", started=now, max_bytes=10**9,
                         info={}, now=lambda: now)
     client = RecordingClient(warcs, scrubber=Scrubber([TOKEN]), policy=RateLimitPolicy(0, 0),
                              env_now=lambda: now, env_sleep=lambda s: None,
-                             monotonic=lambda: 0.0, max_retries=2)
+                             monotonic=lambda: 0.0, max_retries=2, ahead=ahead)
     return client, warcs
 
 
@@ -135,3 +136,25 @@ def test_prefetched_pages_never_asked_for_are_dropped_on_close(tmp_path: Path,
     (final,) = warcs.finish()
     assert [r.headers["WARC-Type"] for r in warc_reader.parse(final)] == [
         "warcinfo", "request", "response"]
+
+
+@pytest.mark.parametrize("ahead", [0, 2])
+def test_at_most_requests_ahead_are_sent_before_they_are_asked_for(
+        tmp_path: Path, server: str, ahead: int) -> None:
+    client, warcs = _client(tmp_path, ahead=ahead)
+    paths = [f"/plain?ahead={ahead}&n={n}" for n in range(6)]
+
+    def served() -> int:
+        return sum(Handler.hits.get(path, 0) for path in paths)
+
+    client.prefetch([server + path for path in paths])
+    deadline = time.monotonic() + 5
+    while served() < ahead and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)  # anything more would have arrived by now
+    assert served() == ahead
+    for path in paths:
+        assert client.get(server + path, expect_json=True).status == 200
+    client.close()
+    assert [Handler.hits[path] for path in paths] == [1] * 6  # each fetched once
+    warcs.finish()
