@@ -170,9 +170,8 @@ class RecordingClient:
 
     def prefetch_media(self, urls: list[str], *, max_bytes: int) -> None:
         """Send GETs for media ``urls`` ahead, in this order, at most ``ahead`` unanswered (a
-        URL already fetched or queued is skipped).
-        Nothing is recorded until ``get(url, keep_body=False, max_bytes=max_bytes)`` asks
-        for it."""
+        URL already fetched or queued is skipped). Nothing is recorded until
+        ``get(url, keep_body=False, max_bytes=max_bytes)`` asks for it."""
         for url in urls:
             if url not in self._media_asked:
                 self._media_asked.add(url)
