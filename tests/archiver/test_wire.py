@@ -11,12 +11,12 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from civicrecords.archiver.wire import (
     ConnectionPool,
+    Fetched,
     StaleConnection,
     TooLarge,
     Unanswered,
@@ -88,10 +88,10 @@ def serve() -> Iterator[Callable[[Script], ScriptedServer]]:
         server.close()
 
 
-def fetch(pool: ConnectionPool, url: str, **options: object) -> object:
-    settings = {"max_bytes": 1 << 20, "keep_body": True, "expect_json": False}
-    settings.update(options)
-    return pool.fetch(url, {}, now=NOW, label=url, **settings)  # type: ignore[arg-type]
+def fetch(pool: ConnectionPool, url: str, *, max_bytes: int = 1 << 20, keep_body: bool = True,
+          expect_json: bool = False) -> Fetched:
+    return pool.fetch(url, {}, max_bytes=max_bytes, keep_body=keep_body,
+                      expect_json=expect_json, now=NOW, label=url)
 
 
 def answer(body: bytes, *headers: str, status: str = "200 OK") -> bytes:
@@ -99,10 +99,9 @@ def answer(body: bytes, *headers: str, status: str = "200 OK") -> bytes:
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-def spooled(fetched: object) -> bytes:
-    spool = fetched.spool  # type: ignore[attr-defined]
-    spool.file.seek(0)
-    return spool.file.read()
+def spooled(fetched: Fetched) -> bytes:
+    fetched.spool.file.seek(0)
+    return fetched.spool.file.read()
 
 
 def test_every_byte_is_kept_and_the_connection_reused(serve: Callable) -> None:
@@ -112,13 +111,13 @@ def test_every_byte_is_kept_and_the_connection_reused(serve: Callable) -> None:
     first = fetch(pool, server.url("/one"), expect_json=True)
     second = fetch(pool, server.url("/two?q=1"))
     pool.close()
-    assert spooled(first) == sent and first.parsed == {"a": 1}  # type: ignore[attr-defined]
-    assert first.head_length == sent.index(b"\r\n\r\n") + 4  # type: ignore[attr-defined]
-    assert first.payload_sha256 == hashlib.sha256(b'{"a": 1}').hexdigest()  # type: ignore[attr-defined]
-    assert second.headers["content-type"] == "application/json"  # type: ignore[attr-defined]
+    assert spooled(first) == sent and first.parsed == {"a": 1}
+    assert first.head_length == sent.index(b"\r\n\r\n") + 4
+    assert first.payload_sha256 == hashlib.sha256(b'{"a": 1}').hexdigest()
+    assert second.headers["content-type"] == "application/json"
     assert server.connections == 1  # kept alive
     assert server.requests[1].startswith(b"GET /two?q=1 HTTP/1.1\r\n")
-    assert first.sent.startswith(b"GET /one HTTP/1.1\r\nHost: 127.0.0.1:")  # type: ignore[attr-defined]
+    assert first.sent.startswith(b"GET /one HTTP/1.1\r\nHost: 127.0.0.1:")
 
 
 def test_chunked_gzip_body_keeps_its_framing_and_digests_the_payload(serve: Callable) -> None:
@@ -132,8 +131,8 @@ def test_chunked_gzip_body_keeps_its_framing_and_digests_the_payload(serve: Call
     fetched = fetch(pool, server.url(), expect_json=True)
     pool.close()
     assert spooled(fetched) == sent  # chunk sizes included, as on the wire
-    assert fetched.payload_sha256 == hashlib.sha256(payload).hexdigest()  # type: ignore[attr-defined]
-    assert fetched.parsed == {"chunked": True}  # type: ignore[attr-defined]
+    assert fetched.payload_sha256 == hashlib.sha256(payload).hexdigest()
+    assert fetched.parsed == {"chunked": True}
 
 
 def test_informational_answers_are_kept_before_the_final_head(serve: Callable) -> None:
@@ -143,8 +142,8 @@ def test_informational_answers_are_kept_before_the_final_head(serve: Callable) -
     pool = ConnectionPool(timeout=5, user_agent="test")
     fetched = fetch(pool, server.url())
     pool.close()
-    assert fetched.status == 200 and spooled(fetched) == sent  # type: ignore[attr-defined]
-    assert fetched.head_length == len(sent) - 2  # type: ignore[attr-defined]
+    assert fetched.status == 200 and spooled(fetched) == sent
+    assert fetched.head_length == len(sent) - 2
 
 
 def test_body_ending_at_close_is_complete_and_the_connection_dropped(serve: Callable) -> None:
@@ -152,7 +151,7 @@ def test_body_ending_at_close_is_complete_and_the_connection_dropped(serve: Call
     server.close_after = True
     pool = ConnectionPool(timeout=5, user_agent="test")
     fetched = fetch(pool, server.url())
-    assert fetched.body == b"all of it" and fetched.will_close  # type: ignore[attr-defined]
+    assert fetched.body == b"all of it" and fetched.will_close
     fetch(pool, server.url())
     pool.close()
     assert server.connections == 2
@@ -226,7 +225,7 @@ def test_request_line_and_headers_cannot_be_forged(serve: Callable) -> None:
     assert server.requests[-1].startswith(b"GET /caf%C3%A9%20menu HTTP/1.1\r\n")
 
 
-def test_unreachable_port_raises_an_os_error(tmp_path: Path) -> None:
+def test_unreachable_port_raises_an_os_error() -> None:
     pool = ConnectionPool(timeout=2, user_agent="test")
     with pytest.raises(OSError):
         fetch(pool, "http://127.0.0.1:9/nothing")
