@@ -13,13 +13,12 @@ capture into the restored archive.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from civicrecords.archive import Archive
-from civicrecords.atomicfile import fsync_dir
+from civicrecords.atomicfile import atomic_file
 from civicrecords.catalog import Catalog
 from civicrecords.catalog.replay import catch_up
 from civicrecords.config import CONFIG_NAME
@@ -60,23 +59,17 @@ def _download(bucket: Bucket, relative: str, target: Path, version_id: str | Non
               ) -> tuple[str, int]:
     """Stream one object version to ``target`` (temporary name, fsync, rename); return its
     SHA-256 and size."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.restore")
     sha = hashlib.sha256()
     size = 0
     body = bucket.get(relative, version_id=version_id)
     try:
-        with open(temp, "wb") as handle:
+        with atomic_file(target) as handle:
             for chunk in iter(lambda: body.read(CHUNK), b""):
                 sha.update(chunk)
                 size += len(chunk)
                 handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
     finally:
         body.close()
-    os.replace(temp, target)
-    fsync_dir(target.parent)
     return sha.hexdigest(), size
 
 

@@ -8,13 +8,12 @@ temporary name and renamed into place, so a half-written zip is never offered.
 
 from __future__ import annotations
 
-import os
 import shutil
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from civicrecords.atomicfile import fsync_dir
+from civicrecords.atomicfile import atomic_file
 from civicrecords.integrity.hashing import CHUNK
 
 EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)  # the zip format cannot date anything earlier
@@ -28,22 +27,13 @@ def zip_bundle(bundle: Path, target: Path, created: datetime) -> Path:
     stamp = max(created.astimezone(UTC), EARLIEST).timetuple()[:6]
     files = sorted((p for p in bundle.rglob("*") if p.is_file()),
                    key=lambda p: p.relative_to(bundle).as_posix())
-    temp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-    try:
-        with zipfile.ZipFile(temp, "w") as archive:
-            for path in files:
-                info = zipfile.ZipInfo(f"{bundle.name}/{path.relative_to(bundle).as_posix()}",
-                                       date_time=stamp)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                with archive.open(info, "w", force_zip64=True) as out, \
-                        open(path, "rb") as source:
-                    shutil.copyfileobj(source, out, CHUNK)
-        with open(temp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    fsync_dir(target.parent)
+    with atomic_file(target) as handle, zipfile.ZipFile(handle, "w") as archive:
+        for path in files:
+            info = zipfile.ZipInfo(f"{bundle.name}/{path.relative_to(bundle).as_posix()}",
+                                   date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with archive.open(info, "w", force_zip64=True) as out, \
+                    open(path, "rb") as source:
+                shutil.copyfileobj(source, out, CHUNK)
     return target
