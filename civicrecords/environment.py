@@ -82,13 +82,15 @@ class Environment:
         return bool(isatty and isatty())
 
 
-def utc_iso(moment: datetime) -> str:
-    """Format an aware datetime as ISO 8601 UTC with a ``Z`` suffix and microseconds dropped
-    when zero, e.g. ``2026-11-24T20:11:38Z``."""
+def utc_iso(moment: datetime, *, microseconds: bool = False) -> str:
+    """Format an aware datetime as ISO 8601 UTC with a ``Z`` suffix, e.g.
+    ``2026-11-24T20:11:38Z``: microseconds shown when not zero, or always with
+    ``microseconds=True`` (a fixed-width, sortable form)."""
     moment = moment.astimezone(UTC)
     if moment.year >= 1000:  # isoformat pads years to four digits, strftime does not
-        return moment.replace(tzinfo=None).isoformat() + "Z"
-    if moment.microsecond:
+        spec = "microseconds" if microseconds else "auto"
+        return moment.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+    if moment.microsecond or microseconds:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 

@@ -21,7 +21,7 @@ from civicrecords.catalog import Catalog
 from civicrecords.catalog.overrides import apply_overrides
 from civicrecords.classify import classify
 from civicrecords.config import Config
-from civicrecords.environment import parse_utc
+from civicrecords.environment import parse_utc, utc_iso
 from civicrecords.model import Gap, Observation, RecordRef, Sweep, media_scope
 
 INDEX_CLEAN, INDEX_NEW, INDEX_CHANGED = 0, 1, 2
@@ -34,12 +34,9 @@ def canonical_time(value: str | None) -> str | None:
     if not value:
         return None
     try:
-        moment = parse_utc(value)
+        return utc_iso(parse_utc(value), microseconds=True)
     except ValueError:
         return value
-    if moment.year >= 1000:  # isoformat pads years to four digits, strftime does not
-        return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
