@@ -19,7 +19,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -201,8 +201,8 @@ def release_hold(archive: Archive, matter: str, *, reason: str) -> Hold:
 
 # ----- evaluating scopes ----------------------------------------------------------------------
 def _bound(day: str, zone: zoneinfo.ZoneInfo) -> str:
-    moment = datetime.combine(date.fromisoformat(day), time(0), zone).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Midnight of ``day`` in ``zone``, in the catalog's canonical time form."""
+    return utc_iso(datetime.combine(date.fromisoformat(day), time(0), zone), microseconds=True)
 
 
 def _query_ids(backend: SearchBackend, text: str) -> set[int]:
