@@ -52,7 +52,7 @@ DEDUPE_MIN_BYTES = 1024  # media at least this big is stored once per WARC file 
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 PREFETCH_LIMIT = 4  # pages (and as many media files) sent ahead at most, each on a connection
 
-__all__ = ["Exchange", "FetchFailed", "RecordingClient", "TooLarge", "decode_body"]
+__all__ = ["Exchange", "FetchFailed", "MediaOf", "RecordingClient", "TooLarge", "decode_body"]
 
 
 class FetchFailed(PlatformError):

@@ -23,6 +23,7 @@ from civicrecords.archiver.http import (
     TEXT_LIMIT,
     Exchange,
     FetchFailed,
+    MediaOf,
     RecordingClient,
     TooLarge,
 )
@@ -138,7 +139,7 @@ class JobSession:
                          max_bytes=TEXT_LIMIT, expect_json=False)
 
     def prefetch(self, urls: list[str], *, headers: dict[str, str] | None = None,
-                 media_of: Callable[[Any], list[str]] | None = None) -> None:
+                 media_of: MediaOf | None = None) -> None:
         self.client.prefetch(urls, headers=headers, media_of=media_of,
                              media_max_bytes=self._media_cap)
 

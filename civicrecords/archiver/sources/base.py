@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
-from civicrecords.archiver.http import Exchange
+from civicrecords.archiver.http import Exchange, MediaOf
 from civicrecords.archiver.ratelimit import RateLimitPolicy
 from civicrecords.config import AccountConfig
 from civicrecords.model import Item
@@ -53,7 +53,7 @@ class Session(Protocol):
         ...
 
     def prefetch(self, urls: list[str], *, headers: dict[str, str] | None = None,
-                 media_of: Callable[[Any], list[str]] | None = None) -> None:
+                 media_of: MediaOf | None = None) -> None:
         """Hint that ``get_json`` will soon be called for ``urls`` (same headers): they are
         fetched in the background meanwhile. ``media_of`` maps such a page's JSON to the
         media URLs ``get_media`` will be asked for after it (prefetched too). Purely an
