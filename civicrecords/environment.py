@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
@@ -82,6 +83,7 @@ class Environment:
         return bool(isatty and isatty())
 
 
+@lru_cache(maxsize=4096)  # a capture formats each response's time for every record it makes
 def utc_iso(moment: datetime, *, microseconds: bool = False) -> str:
     """Format an aware datetime as ISO 8601 UTC with a ``Z`` suffix, e.g.
     ``2026-11-24T20:11:38Z``: microseconds shown when not zero, or always with

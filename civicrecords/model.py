@@ -15,6 +15,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from civicrecords import jsonio
+
 ITEM_SCHEMA = "civicrecords.item/1"
 SWEEP_SCHEMA = "civicrecords.sweep/1"
 
@@ -114,6 +116,11 @@ class Item:
 _ITEM_FIELDS = tuple(Item.__dataclass_fields__)
 
 
+def item_to_json(item: Item) -> bytes:
+    """The item as compact JSON, as stored in metadata records and catalog versions."""
+    return jsonio.dumps(item.to_dict())
+
+
 @dataclass(frozen=True)
 class RecordRef:
     """Where a WARC record is: archive-relative file, byte offset and length of its
@@ -144,9 +151,9 @@ class Observation:
 
     def encode(self) -> tuple[bytes, str]:
         """The metadata record body and, inside it, the item's JSON (serialized once)."""
-        item_json = json.dumps(self.item.to_dict(), ensure_ascii=False)
-        body = json.dumps(self._head(), ensure_ascii=False)[:-1] + ', "item": ' + item_json + "}"
-        return body.encode("utf-8"), item_json
+        item_json = item_to_json(self.item)
+        body = jsonio.dumps(self._head())[:-1] + b',"item":' + item_json + b"}"
+        return body, item_json.decode("utf-8")
 
     def to_json(self) -> dict[str, Any]:
         """The metadata record body (``record``/``response`` locations are not stored)."""

@@ -20,7 +20,6 @@ order is the caller's order (``prefetch.Lane``).
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from civicrecords import jsonio
 from civicrecords.archiver.prefetch import Lane, Sent
 from civicrecords.archiver.ratelimit import RateLimitPolicy, json_body
 from civicrecords.archiver.scrub import Scrubber, is_textual
@@ -102,7 +102,7 @@ class Exchange:
         if self.parsed is not None:
             return self.parsed
         try:
-            return json.loads(self.content())
+            return jsonio.loads(self.content())
         except (ValueError, UnicodeDecodeError):
             raise PlatformError(f"{self.url}: response is not JSON", url=self.url,
                                 status=self.status) from None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from civicrecords import __version__
+from civicrecords import __version__, jsonio
 from civicrecords.archive import Archive
 from civicrecords.archiver.http import (
     TEXT_LIMIT,
@@ -39,7 +39,7 @@ from civicrecords.config import AccountConfig
 from civicrecords.environment import parse_utc, utc_iso
 from civicrecords.errors import CivicRecordsError, PlatformError
 from civicrecords.integrity.manifest import commit, describe_file, stage
-from civicrecords.model import Gap, Item, Observation, Sweep
+from civicrecords.model import Gap, Item, Observation, Sweep, item_to_json
 
 ProgressCallback = Callable[[str, int], None]
 Work = Callable[[Source, "JobSession"], None]  # a targeted capture of one account (listen)
@@ -182,8 +182,8 @@ class JobSession:
         body, observation.item_json = observation.encode()
         body, scrubbed = self.client.scrubber.data(body)
         if scrubbed:  # the catalog must see what the WARC holds
-            observation.item = Item.from_dict(json.loads(body)["item"])
-            observation.item_json = json.dumps(observation.item.to_dict(), ensure_ascii=False)
+            observation.item = Item.from_dict(jsonio.loads(body)["item"])
+            observation.item_json = item_to_json(observation.item).decode("utf-8")
         observation.record = self.warcs.write(
             "metadata", Block.from_bytes(body), target_uri=exchange.url,
             date=exchange.fetched_at, content_type="application/json",
@@ -200,7 +200,7 @@ class JobSession:
         sweep = Sweep(platform=self.account.platform, account=self.account.name, scope=scope,
                       seen=list(seen), job_id=self.job_id, reason=reason,
                       reasons=dict(reasons or {}))
-        body = json.dumps(sweep.to_json(), ensure_ascii=False).encode()
+        body = jsonio.dumps(sweep.to_json())
         when = self.client.now()
         self.warcs.write("metadata", Block.from_bytes(body), date=when,
                          target_uri=f"urn:civicrecords:sweep:{self.account.name}:{scope}",

@@ -75,6 +75,7 @@ class Scrubber:
         lines = head.split(b"\r\n")
         scrubbed: list[str] = []
         out: list[bytes] = []
+        has_secret = self.data(head)[1]  # most heads hold none: no per-line search then
         for index, line in enumerate(lines):
             if index > 0 and b":" in line:
                 name, _, _ = line.partition(b":")
@@ -90,10 +91,11 @@ class Scrubber:
                 if clean != target:
                     scrubbed.append("query")
                 line = method + b" " + clean + b" " + version
-            cleaned, changed = self.data(line)
-            if changed and "value" not in scrubbed:
-                scrubbed.append("value")
-            out.append(cleaned)
+            if has_secret:
+                line, changed = self.data(line)
+                if changed and "value" not in scrubbed:
+                    scrubbed.append("value")
+            out.append(line)
         return b"\r\n".join(out), scrubbed
 
 

@@ -20,14 +20,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from isal import isal_zlib
+
 from civicrecords.atomicfile import fsync_dir
 from civicrecords.environment import utc_iso
 from civicrecords.integrity.hashing import CHUNK, labelled, sha256_bytes
 from civicrecords.model import RecordRef
 
 WARC_VERSION = "WARC/1.1"
-COMPRESSION_LEVEL = 3  # zlib: ~2x faster than the default 6 on JSON, a few % larger files
-MEM_LEVEL = 4  # zlib: faster than the default 8 at every record size, files no larger
+COMPRESSION_LEVEL = 1  # ISA-L: as small as zlib level 3 on WARC records, ~3x faster
 CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 
 
@@ -206,13 +207,13 @@ def header_block(fields: list[tuple[str, str]]) -> bytes:
 
 
 def _compressor(size: int, *, stored: bool) -> Any:
-    """A gzip member compressor sized to the record: zlib's default 32 KiB window and 64 KiB
-    hash table take longer to set up than a small record takes to compress, and a window
-    larger than the record buys nothing (any gzip reader inflates any window size).
-    ``stored`` writes deflate's uncompressed blocks (still one valid gzip member)."""
-    window = max(9, min(15, size.bit_length()))
-    return zlib.compressobj(0 if stored else COMPRESSION_LEVEL, zlib.DEFLATED, 16 + window,
-                            MEM_LEVEL)
+    """A gzip member compressor for one record: Intel ISA-L's deflate (``isal``), which
+    compresses WARC records as small as zlib's level 3 in a third of the time, or for a
+    ``stored`` record zlib's uncompressed deflate blocks (still one valid gzip member) with a
+    window sized to the record (any gzip reader inflates any window size)."""
+    if stored:
+        return zlib.compressobj(0, zlib.DEFLATED, 16 + max(9, min(15, size.bit_length())))
+    return isal_zlib.compressobj(COMPRESSION_LEVEL, isal_zlib.DEFLATED, 16 + 15)
 
 
 _PACKED_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/avif",

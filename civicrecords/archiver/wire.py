@@ -15,7 +15,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.client
-import json
 import re
 import socket
 import ssl
@@ -28,6 +27,7 @@ from urllib.parse import quote, urlsplit
 
 import httptools
 
+from civicrecords import jsonio
 from civicrecords.errors import PlatformError
 from civicrecords.integrity.hashing import CHUNK
 
@@ -425,6 +425,6 @@ def _decoded(body: bytes | None, encoding: str) -> bytes | None:
 
 def _parse_json(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        return jsonio.loads(body)
     except ValueError as exc:
         raise BrokenBody(f"body is not complete JSON ({type(exc).__name__})") from None
