@@ -13,7 +13,7 @@ under one status), ``messages`` (every direct message).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
@@ -28,6 +28,9 @@ from civicrecords.model import Item, MediaRef
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([a-z]+)"?')
 
 TIMELINE = "timeline"
+# markers of the timeline walk: the next page is not read yet; the walk stopped before the
+# timeline's end (a page failed, or an incremental walk reached what the archive holds)
+_NOT_READ, _INCOMPLETE = object(), object()
 MESSAGES = "messages"
 
 
@@ -197,28 +200,28 @@ class MastodonSource:
             return
         known = {} if session.full else session.known(TIMELINE)
         recheck_after = session.state.get("recheck_after") or ""
-        seen: list[str] = []
-        complete = True
-        for page in self._pages(session, self._timeline_url(owner_id, session), TIMELINE,
-                                headers):
-            if page is None:
-                complete = False
-                break
-            threads = {str(s["id"]) for s in page.data if not s.get("reblog") and (
+
+        def threads_of(page: JsonPage) -> set[str]:
+            """The statuses of ``page`` whose threads this job reads."""
+            return {str(s["id"]) for s in page.data if not s.get("reblog") and (
                 session.full or str(s["id"]) not in known
                 or (s.get("created_at") or "") >= recheck_after)}
-            # full mode fetches every attachment, so it may fetch them ahead too
-            media_of = partial(media_urls, skip_author=owner_id) if session.full else None
-            if media_of is not None:
+
+        seen: list[str] = []
+        pages = self._pages(session, self._timeline_url(owner_id, session), TIMELINE, headers)
+        page = self._next_page(session, pages, threads_of, owner_id, headers)
+        while isinstance(page, JsonPage):
+            threads = threads_of(page)
+            if session.full:  # full mode fetches every attachment: fetch them ahead too
                 session.prefetch_media(media_urls(page.data))
-            # in the order the loop below asks: each thread, then its edit history
-            session.prefetch([url for status in page.data if str(status["id"]) in threads
-                              for url in self._thread_urls(status)],
-                             headers=headers, media_of=media_of)
-            following = next_link(page.exchange.headers.get("link"))
-            if following and session.full:  # a full walk reads every page: ask for it now
-                session.prefetch([following], headers=headers)
-            for status in page.data:
+            upcoming: JsonPage | object | None = _NOT_READ
+            early = len(page.data) // 4 if session.full else -1
+            for index, status in enumerate(page.data):
+                if index == early:
+                    # a full walk reads every page: the next one (asked for when this one
+                    # came) is read a quarter of the way through this one, so its threads
+                    # are asked for while the rest of this page is recorded
+                    upcoming = self._next_page(session, pages, threads_of, owner_id, headers)
                 status_id = str(status["id"])
                 seen.append(status_id)
                 context = session.get_json(
@@ -238,12 +241,37 @@ class MastodonSource:
                 session.progress()
             if not session.full and page.data and all(str(s["id"]) in known
                                                        for s in page.data):
-                complete = False  # the rest is already archived; no sweep from a partial walk
+                page = _INCOMPLETE  # the rest is already archived: no sweep from a partial walk
                 break
-        if complete:
+            if upcoming is _NOT_READ:
+                upcoming = self._next_page(session, pages, threads_of, owner_id, headers)
+            page = upcoming
+        if page is None:  # the walk reached the timeline's end: a complete sweep
             self._sweep(session, TIMELINE, seen, headers)
         if session.token:
             self._messages(session, owner_id, headers)
+
+    def _next_page(self, session: Session, pages: Iterator[Any],
+                   threads_of: Callable[[JsonPage], set[str]], owner_id: str,
+                   headers: dict[str, str]) -> JsonPage | object | None:
+        """The timeline's next page, its threads (and in a full walk the page after it)
+        asked for ahead; None after the last page, ``_INCOMPLETE`` when a page failed."""
+        page = next(pages, _NOT_READ)
+        if page is _NOT_READ:
+            return None
+        if page is None:
+            return _INCOMPLETE
+        threads = threads_of(page)
+        following = next_link(page.exchange.headers.get("link"))
+        if following and session.full:
+            session.prefetch([following], headers=headers)
+        # in the order the walk asks: each thread, then its edit history (full mode fetches
+        # every attachment, so the replies' media of each thread are fetched ahead too)
+        media_of = partial(media_urls, skip_author=owner_id) if session.full else None
+        session.prefetch([url for status in page.data if str(status["id"]) in threads
+                          for url in self._thread_urls(status)],
+                         headers=headers, media_of=media_of)
+        return page
 
     def _check_token(self, session: Session, headers: dict[str, str]) -> None:
         page = session.get_json(f"{self.base}/api/v1/accounts/verify_credentials",
