@@ -128,6 +128,9 @@ class RecordingClient:
                  max_retries: int = 5, user_agent: str = "civicrecords",
                  ahead: int = PREFETCH_LIMIT) -> None:
         self.warcs = warcs
+        # the caller's deferred work, called with a "has the answer come?" test whenever an
+        # answer is not there yet: the time spent waiting for the platform is not lost
+        self.idle: Callable[[Callable[[], bool]], None] | None = None
         self.scrubber = scrubber
         self.policy = policy
         self.now = env_now
@@ -203,13 +206,13 @@ class RecordingClient:
             try:
                 if ahead is not None:
                     sent, ahead = ahead, None  # used once, whatever it holds
-                    fetched = sent.receive(max_bytes=max_bytes, keep_body=keep_body,
-                                           expect_json=expect_json)
                 else:
                     self._wait_turn()
-                    fetched = self._pool.fetch(url, headers, max_bytes=max_bytes,
-                                               keep_body=keep_body, expect_json=expect_json,
-                                               now=self.now(), label=label)
+                    sent = self._pool.send(url, headers, now=self.now(), label=label)
+                if self.idle is not None and not sent.ready():
+                    self.idle(sent.ready)
+                fetched = sent.receive(max_bytes=max_bytes, keep_body=keep_body,
+                                       expect_json=expect_json)
             except TooLarge:
                 raise
             except StaleConnection:

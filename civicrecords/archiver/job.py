@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 import socket
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,6 +43,7 @@ from civicrecords.integrity.manifest import commit, describe_file, stage
 from civicrecords.model import Gap, Item, Observation, Sweep, item_to_json
 
 ProgressCallback = Callable[[str, int], None]
+HOLD_LIMIT = 2048  # observations held for waiting time before they are written anyway
 Work = Callable[[Source, "JobSession"], None]  # a targeted capture of one account (listen)
 
 
@@ -110,7 +112,13 @@ class JobSession:
         self._progress = progress
         self.items = 0
         self.token_status: dict[str, Any] | None = None
+        # observations not written yet: written while the client waits for the platform,
+        # before anything reads the catalog, and at the end (``write_held``)
+        self._held: deque[tuple[int, Observation, datetime]] = deque()  # numbered in order
+        self._held_count = 0
+        self._last_held: dict[str, int] = {}  # scope -> number of its last held observation
         warcs.listener = self._on_record
+        client.idle = self._work_while_waiting
 
     def _on_record(self, record_type: str, ref: Any, headers: dict[str, str]) -> None:
         if record_type in ("request", "response", "revisit"):
@@ -175,28 +183,59 @@ class JobSession:
     # ----- reporting ---------------------------------------------------------------------
     def observe(self, item: Item, exchange: Exchange, *, scope: str,
                 observed: Literal["current", "history"] = "current") -> None:
-        observation = Observation(
+        self._held_count += 1
+        self._held.append((self._held_count, Observation(
             item=item, job_id=self.job_id, captured_at=utc_iso(exchange.fetched_at),
             observed=observed, scope=scope, response_record_id=exchange.response.record_id,
-            response_uri=exchange.url, payload_digest=f"sha256:{exchange.payload_sha256}")
+            response_uri=exchange.url, payload_digest=f"sha256:{exchange.payload_sha256}",
+            response=exchange.response), exchange.fetched_at))
+        self._last_held[scope] = self._held_count
+        if observed == "current":
+            self.items += 1
+        if len(self._held) >= HOLD_LIMIT:
+            self.write_held()
+
+    def write_held(self) -> None:
+        """Write every observation held back: its metadata record, then the catalog."""
+        while self._held:
+            self._write(*self._held.popleft()[1:])
+        self._last_held.clear()
+
+    def _write_through(self, scope: str) -> None:
+        """Write the held observations up to the last one in ``scope`` (those after it are
+        of other scopes), in the order they were made."""
+        last = self._last_held.pop(scope, 0)
+        while self._held and self._held[0][0] <= last:
+            self._write(*self._held.popleft()[1:])
+
+    def _work_while_waiting(self, ready: Callable[[], bool]) -> None:
+        """Write held observations, then the catalog's held rows, until ``ready()``."""
+        while self._held and not ready():
+            self._write(*self._held.popleft()[1:])
+        if not self._held:
+            self._last_held.clear()
+        if not ready():
+            self.writer.write_held()
+
+    def _write(self, observation: Observation, fetched_at: datetime) -> None:
         body, observation.item_json = observation.encode()
         body, scrubbed = self.client.scrubber.data(body)
         if scrubbed:  # the catalog must see what the WARC holds
             observation.item = Item.from_dict(jsonio.loads(body)["item"])
             observation.item_json = item_to_json(observation.item).decode("utf-8")
         observation.record = self.warcs.write(
-            "metadata", Block.from_bytes(body), target_uri=exchange.url,
-            date=exchange.fetched_at, content_type="application/json",
-            headers=[("WARC-Refers-To", exchange.response.record_id)])
-        observation.response = exchange.response
+            "metadata", Block.from_bytes(body), target_uri=observation.response_uri,
+            date=fetched_at, content_type="application/json",
+            headers=[("WARC-Refers-To", observation.response_record_id or "")])
         self.writer.observe(observation)
-        if observed == "current":
-            self.items += 1
 
     def sweep(self, scope: str, seen: list[str], *, reason: str = "not-returned",
               reasons: dict[str, str] | None = None) -> None:
         if scope in self._gap_scopes or None in self._gap_scopes:
             return
+        self._write_through(scope)
+        if self.missing(scope, seen):  # a removal may cascade to items of other scopes
+            self.write_held()
         sweep = Sweep(platform=self.account.platform, account=self.account.name, scope=scope,
                       seen=list(seen), job_id=self.job_id, reason=reason,
                       reasons=dict(reasons or {}))
@@ -227,9 +266,11 @@ class JobSession:
             self._progress(self.account.name, advance)
 
     def missing(self, scope: str, seen: list[str]) -> list[str]:
+        self._write_through(scope)
         return self.writer.missing(self.account.platform, self.account.name, scope, seen)
 
     def known(self, scope: str) -> dict[str, str | None]:
+        self._write_through(scope)
         return self.writer.known(self.account.platform, self.account.name, scope)
 
     def report_token(self, *, valid: bool, expires_at: str | None = None,
@@ -347,6 +388,7 @@ def _capture_account(archive: Archive, account: AccountConfig, job_id: str, full
         session.gap(account.api_base, f"capture stopped: {exc.message}", scope=None)
     finally:
         client.close()
+    session.write_held()
     outcome = AccountOutcome(name=account.name, platform=account.platform,
                              mode="targeted" if targeted else "full" if full else "incremental",
                              gaps=session.gaps,

@@ -17,7 +17,10 @@ from typing import Any, Protocol
 
 
 class Sent(Protocol):
-    """A request on its way: ``receive`` reads the answer, ``close`` abandons it."""
+    """A request on its way: ``ready`` says whether its answer can be read without waiting,
+    ``receive`` reads it, ``close`` abandons it."""
+
+    def ready(self) -> bool: ...
 
     def receive(self, *, max_bytes: int, keep_body: bool, expect_json: bool) -> Any: ...
 
@@ -30,6 +33,9 @@ class Failed:
 
     def __init__(self, error: Exception) -> None:
         self.error = error
+
+    def ready(self) -> bool:
+        return True
 
     def receive(self, *, max_bytes: int, keep_body: bool, expect_json: bool) -> Any:
         raise self.error

@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import http.client
 import re
+import select
 import socket
 import ssl
 import tempfile
@@ -258,6 +259,15 @@ class Pending:
             self._pool.give_back(self._key, connection)
         return fetched
 
+    def ready(self) -> bool:
+        """True when ``receive`` has bytes to read at once (or nothing left to wait for)."""
+        if self._connection is None:
+            return True
+        try:
+            return bool(select.select([self._connection.sock], [], [], 0)[0])
+        except (OSError, ValueError):  # closed under us: receive will say how
+            return True
+
     def close(self) -> None:
         """Abandon the request (its connection is closed)."""
         if self._connection is not None:
@@ -334,13 +344,6 @@ class ConnectionPool:
         """Keep a connection whose answer was read completely for the next request."""
         connection.reused = True
         self._idle.setdefault(key, []).append(connection)
-
-    def fetch(self, url: str, headers: dict[str, str], *, max_bytes: int, keep_body: bool,
-              expect_json: bool, now: datetime, label: str) -> Fetched:
-        """GET ``url`` once: ``send`` then ``Pending.receive`` (which says what it raises).
-        ``label`` names the URL in messages (already scrubbed of secrets)."""
-        return self.send(url, headers, now=now, label=label).receive(
-            max_bytes=max_bytes, keep_body=keep_body, expect_json=expect_json)
 
     def send(self, url: str, headers: dict[str, str], *, now: datetime, label: str) -> Pending:
         """Send a GET for ``url`` on an idle connection of its origin (or a new one) and

@@ -112,6 +112,11 @@ class JobWriter:
         if len(self._records) >= BATCH:
             self._flush()
 
+    def write_held(self) -> None:
+        """Write every row held back for a batch now (worth doing while the capture waits
+        for the platform: the rows must be written anyway)."""
+        self._flush()
+
     def _flush(self) -> None:
         self._settle()
         self._db.executemany(

@@ -90,8 +90,8 @@ def serve() -> Iterator[Callable[[Script], ScriptedServer]]:
 
 def fetch(pool: ConnectionPool, url: str, *, max_bytes: int = 1 << 20, keep_body: bool = True,
           expect_json: bool = False) -> Fetched:
-    return pool.fetch(url, {}, max_bytes=max_bytes, keep_body=keep_body,
-                      expect_json=expect_json, now=NOW, label=url)
+    return pool.send(url, {}, now=NOW, label=url).receive(
+        max_bytes=max_bytes, keep_body=keep_body, expect_json=expect_json)
 
 
 def answer(body: bytes, *headers: str, status: str = "200 OK") -> bytes:
@@ -218,8 +218,7 @@ def test_request_line_and_headers_cannot_be_forged(serve: Callable) -> None:
     server = serve(lambda request, n: answer(b"{}"))
     pool = ConnectionPool(timeout=5, user_agent="test")
     with pytest.raises(ValueError):
-        pool.fetch(server.url(), {"X-Evil": "a\r\nInjected: 1"}, max_bytes=100, keep_body=True,
-                   expect_json=False, now=NOW, label="x")
+        pool.send(server.url(), {"X-Evil": "a\r\nInjected: 1"}, now=NOW, label="x")
     fetch(pool, server.url("/caf\u00e9 menu"))
     pool.close()
     assert server.requests[-1].startswith(b"GET /caf%C3%A9%20menu HTTP/1.1\r\n")

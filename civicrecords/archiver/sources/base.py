@@ -71,7 +71,10 @@ class Session(Protocol):
 
     def observe(self, item: Item, exchange: Exchange, *, scope: str,
                 observed: Literal["current", "history"] = "current") -> None:
-        """Record ``item`` as seen in ``exchange`` (a WARC metadata record + catalog)."""
+        """Record ``item`` as seen in ``exchange`` (a WARC metadata record + catalog). The
+        record may be written later in the job (e.g. while waiting for the platform), so the
+        item must not be changed afterwards; ``known``, ``missing`` and ``sweep`` of its
+        scope see it (and every observation made before it)."""
         ...
 
     def sweep(self, scope: str, seen: list[str], *, reason: str = "not-returned",
