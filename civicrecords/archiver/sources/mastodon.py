@@ -209,12 +209,17 @@ class MastodonSource:
 
         seen: list[str] = []
         pages = self._pages(session, self._timeline_url(owner_id, session), TIMELINE, headers)
+        # threads read but not swept yet: they are swept a page late, together, because a
+        # sweep reads the catalog, which first takes every observation the session holds
+        # back for time spent waiting for the platform (fewer sweeps leave it more such work)
+        unswept: list[tuple[str, list[str]]] = []
         page = self._next_page(session, pages, threads_of, owner_id, headers)
         while isinstance(page, JsonPage):
             threads = threads_of(page)
             if session.full:  # full mode fetches every attachment: fetch them ahead too
                 session.prefetch_media(media_urls(page.data))
             upcoming: JsonPage | object | None = _NOT_READ
+            earlier = len(unswept)  # the previous page's threads
             early = len(page.data) // 4 if session.full else -1
             for index, status in enumerate(page.data):
                 if index == early:
@@ -237,8 +242,10 @@ class MastodonSource:
                 if item.edited_at and status_id in threads:
                     self._history(session, item, headers, TIMELINE)
                 if context is not None:
-                    self._replies(session, status_id, item, context, owner_id, headers)
+                    unswept.append((thread_scope(status_id), self._replies(
+                        session, status_id, item, context, owner_id, headers)))
                 session.progress()
+            unswept = self._sweep_threads(session, unswept, earlier, headers)
             if not session.full and page.data and all(str(s["id"]) in known
                                                        for s in page.data):
                 page = _INCOMPLETE  # the rest is already archived: no sweep from a partial walk
@@ -246,10 +253,18 @@ class MastodonSource:
             if upcoming is _NOT_READ:
                 upcoming = self._next_page(session, pages, threads_of, owner_id, headers)
             page = upcoming
+        self._sweep_threads(session, unswept, len(unswept), headers)
         if page is None:  # the walk reached the timeline's end: a complete sweep
             self._sweep(session, TIMELINE, seen, headers)
         if session.token:
             self._messages(session, owner_id, headers)
+
+    def _sweep_threads(self, session: Session, unswept: list[tuple[str, list[str]]],
+                       count: int, headers: dict[str, str]) -> list[tuple[str, list[str]]]:
+        """Sweep the first ``count`` threads of ``unswept``; return the others."""
+        for scope, replies in unswept[:count]:
+            self._sweep(session, scope, replies, headers)
+        return unswept[count:]
 
     def _next_page(self, session: Session, pages: Iterator[Any],
                    threads_of: Callable[[JsonPage], set[str]], owner_id: str,
@@ -333,8 +348,9 @@ class MastodonSource:
             url = next_link(page.exchange.headers.get("link"))
 
     def _replies(self, session: Session, status_id: str, post: Item, page: JsonPage,
-                 owner_id: str, headers: dict[str, str]) -> None:
-        """Replies by others under one of the account's statuses (its ``/context``)."""
+                 owner_id: str, headers: dict[str, str]) -> list[str]:
+        """Observe the replies by others under one of the account's statuses (its
+        ``/context``); return their ids (the thread's sweep)."""
         scope = thread_scope(status_id)
         seen: list[str] = []
         for status in page.data.get("descendants", []):
@@ -346,7 +362,7 @@ class MastodonSource:
             self._attachments.observe(session, item, page.exchange, scope)
             if item.edited_at:
                 self._history(session, item, headers, scope)
-        self._sweep(session, scope, seen, headers)
+        return seen
 
     def _thread_urls(self, status: dict[str, Any]) -> list[str]:
         status_id = str(status["id"])
