@@ -72,14 +72,18 @@ class Scrubber:
     def headers(self, head: bytes) -> tuple[bytes, list[str]]:
         """An HTTP head (start line + headers) with secret headers blanked and secret values
         replaced; also the names of what was scrubbed."""
+        has_secret = self.data(head)[1]  # most heads hold none: no per-line search then
+        lower = head.lower()
+        if not has_secret and head.startswith(b"HTTP/") and not any(
+                name in lower for name in _SECRET_NAMES):
+            return head, []  # a response head with nothing secret in it
         lines = head.split(b"\r\n")
         scrubbed: list[str] = []
         out: list[bytes] = []
-        has_secret = self.data(head)[1]  # most heads hold none: no per-line search then
         for index, line in enumerate(lines):
             if index > 0 and b":" in line:
-                name, _, _ = line.partition(b":")
-                if name.strip().lower().decode("latin-1") in SECRET_HEADERS:
+                name = line.partition(b":")[0]
+                if name.strip().lower() in _SECRET_NAMES:
                     out.append(name + b": " + PLACEHOLDER.encode())
                     scrubbed.append(name.strip().decode("latin-1").lower())
                     continue
@@ -98,6 +102,8 @@ class Scrubber:
             out.append(line)
         return b"\r\n".join(out), scrubbed
 
+
+_SECRET_NAMES = frozenset(name.encode("latin-1") for name in SECRET_HEADERS)
 
 _TEXTUAL = re.compile(r"(json|text|xml|html|javascript|x-www-form-urlencoded)", re.I)
 
