@@ -7,7 +7,7 @@ import gzip
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -158,3 +158,52 @@ def test_at_most_requests_ahead_are_sent_before_they_are_asked_for(
     client.close()
     assert [Handler.hits[path] for path in paths] == [1] * 6  # each fetched once
     warcs.finish()
+
+
+def test_waiting_for_an_answer_is_offered_to_the_idle_hook(tmp_path: Path) -> None:
+    """An answer not there yet: the hook is called (once per wait) with a test that turns
+    true when it has come; an answer already there is read without calling it."""
+    gate = threading.Event()
+
+    class Slow(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            if self.path == "/slow":
+                gate.wait(5)
+            body = b"{}"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    client, _ = _client(tmp_path)
+    seen: list[bool] = []
+
+    def idle(ready: Callable[[], bool]) -> None:
+        seen.append(ready())
+        gate.set()  # the platform answers while the hook works
+        deadline = time.monotonic() + 5
+        while not ready() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        seen.append(ready())
+
+    client.idle = idle
+    try:
+        assert client.get(f"{base}/slow", expect_json=True).status == 200
+        assert seen == [False, True]
+        client.prefetch([f"{base}/fast"])
+        time.sleep(0.2)  # the answer is in the socket before it is asked for
+        assert client.get(f"{base}/fast", expect_json=True).status == 200
+        assert seen == [False, True]
+    finally:
+        client.close()
+        httpd.shutdown()
+        httpd.server_close()
