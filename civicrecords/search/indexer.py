@@ -8,9 +8,9 @@ marks, so an interrupted run is simply picked up by the next one.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 
+from civicrecords import jsonio
 from civicrecords.catalog import Catalog, ItemRow
 from civicrecords.catalog.apply import INDEX_CHANGED
 from civicrecords.environment import parse_utc
@@ -32,7 +32,7 @@ def documents_for(catalog: Catalog, items: list[ItemRow]) -> Iterator[IndexDocum
                 created = None
         thread = thread_key(catalog, item)
         for version in versions[item.id]:
-            data = json.loads(version.data)  # only the fields the index needs
+            data = jsonio.loads(version.data)  # only the fields the index needs
             yield IndexDocument(
                 item_id=item.id, version_id=version.id, latest=version.id == item.latest_version,
                 text=data.get("text") or "", title=data.get("title") or "",
