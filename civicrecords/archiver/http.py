@@ -63,6 +63,15 @@ class FetchFailed(PlatformError):
         self.attempts = attempts
 
 
+class IdleWorkFailed(Exception):
+    """The caller's idle work failed inside ``get`` (``error`` is what it raised). Never a
+    transient network error: nothing is retried, and the caller re-raises ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 @dataclass
 class Exchange:
     """One recorded GET: what came back and where its records are."""
@@ -210,10 +219,14 @@ class RecordingClient:
                     self._wait_turn()
                     sent = self._pool.send(url, headers, now=self.now(), label=label)
                 if self.idle is not None and not sent.ready():
-                    self.idle(sent.ready)
+                    try:
+                        self.idle(sent.ready)
+                    except Exception as exc:  # e.g. a full disk: not the platform's doing
+                        sent.close()
+                        raise IdleWorkFailed(exc) from exc
                 fetched = sent.receive(max_bytes=max_bytes, keep_body=keep_body,
                                        expect_json=expect_json)
-            except TooLarge:
+            except (TooLarge, IdleWorkFailed):
                 raise
             except StaleConnection:
                 if stale_allowed:

@@ -24,6 +24,7 @@ from civicrecords.archiver.http import (
     TEXT_LIMIT,
     Exchange,
     FetchFailed,
+    IdleWorkFailed,
     MediaOf,
     RecordingClient,
     TooLarge,
@@ -168,6 +169,8 @@ class JobSession:
         try:
             exchange = self.client.get(url, headers=headers, keep_body=keep_body,
                                        max_bytes=max_bytes, expect_json=expect_json)
+        except IdleWorkFailed as exc:
+            raise exc.error from None  # writing held observations failed: as if written here
         except FetchFailed as exc:
             self.gap(exc.url or url, exc.message, scope=scope, attempts=exc.attempts)
             return None

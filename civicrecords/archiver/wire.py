@@ -263,8 +263,13 @@ class Pending:
         """True when ``receive`` has bytes to read at once (or nothing left to wait for)."""
         if self._connection is None:
             return True
+        sock = self._connection.sock
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True  # decrypted bytes already buffered
         try:
-            return bool(select.select([self._connection.sock], [], [], 0)[0])
+            poll = select.poll()
+            poll.register(sock, select.POLLIN)
+            return bool(poll.poll(0))
         except (OSError, ValueError):  # closed under us: receive will say how
             return True
 

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import pytest
 
-from civicrecords.archiver.http import FetchFailed, RecordingClient
+from civicrecords.archiver.http import FetchFailed, IdleWorkFailed, RecordingClient
 from civicrecords.archiver.ratelimit import RateLimitPolicy
 from civicrecords.archiver.scrub import Scrubber
 from civicrecords.archiver.warc import WarcFileSet
@@ -203,6 +203,49 @@ def test_waiting_for_an_answer_is_offered_to_the_idle_hook(tmp_path: Path) -> No
         time.sleep(0.2)  # the answer is in the socket before it is asked for
         assert client.get(f"{base}/fast", expect_json=True).status == 200
         assert seen == [False, True]
+    finally:
+        client.close()
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_idle_work_that_fails_is_not_mistaken_for_a_network_error(tmp_path: Path) -> None:
+    """A full disk while writing held observations must stop the job with that error, not
+    be retried as if the platform had reset the connection (the held work would be lost)."""
+
+    class Slow(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        hits = 0
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            Slow.hits += 1
+            time.sleep(0.2)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    client, _ = _client(tmp_path)
+    full = OSError(28, "No space left on device")
+
+    def idle(ready: Callable[[], bool]) -> None:
+        raise full
+
+    client.idle = idle
+    try:
+        with pytest.raises(IdleWorkFailed) as failure:
+            client.get(f"http://127.0.0.1:{httpd.server_address[1]}/x", expect_json=True)
+        assert failure.value.error is full
+        deadline = time.monotonic() + 5
+        while Slow.hits == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # a retry would have arrived by now
+        assert Slow.hits == 1
     finally:
         client.close()
         httpd.shutdown()
