@@ -222,8 +222,6 @@ class JobWriter:
         """Hold back the rows of an item the catalog does not have (and its first version)
         and return the item's id."""
         item = observation.item
-        record = observation.record
-        assert record is not None
         item_id, version_id = self._next_item_id, self._next_version_id
         self._next_item_id += 1
         self._next_version_id += 1
