@@ -155,10 +155,6 @@ class Observation:
         body = jsonio.dumps(self._head())[:-1] + b',"item":' + item_json + b"}"
         return body, item_json.decode("utf-8")
 
-    def to_json(self) -> dict[str, Any]:
-        """The metadata record body (``record``/``response`` locations are not stored)."""
-        return {**self._head(), "item": self.item.to_dict()}
-
     def _head(self) -> dict[str, Any]:
         return {
             "schema": ITEM_SCHEMA,

@@ -226,7 +226,7 @@ class RecordingClient:
                         raise IdleWorkFailed(exc) from exc
                 fetched = sent.receive(max_bytes=max_bytes, keep_body=keep_body,
                                        expect_json=expect_json)
-            except (TooLarge, IdleWorkFailed):
+            except TooLarge:
                 raise
             except StaleConnection:
                 if stale_allowed:

@@ -9,7 +9,6 @@ point leaves an archive that ``verify`` passes and the next job repairs (see ``r
 
 from __future__ import annotations
 
-import json
 import secrets
 import socket
 from collections import deque
@@ -236,7 +235,6 @@ class JobSession:
               reasons: dict[str, str] | None = None) -> None:
         if scope in self._gap_scopes or None in self._gap_scopes:
             return
-        self._write_through(scope)
         if self.missing(scope, seen):  # a removal may cascade to items of other scopes
             self.write_held()
         sweep = Sweep(platform=self.account.platform, account=self.account.name, scope=scope,
@@ -253,7 +251,7 @@ class JobSession:
         """Write ``data`` as a JSON metadata record about ``target_uri``, scrubbed like every
         other record: evidence that is not a platform response (e.g. a change notification
         the platform pushed). Catalog replay ignores it."""
-        body, _ = self.client.scrubber.data(json.dumps(data, ensure_ascii=False).encode())
+        body, _ = self.client.scrubber.data(jsonio.dumps(data))
         self.warcs.write("metadata", Block.from_bytes(body), target_uri=target_uri,
                          date=self.client.now(), content_type="application/json")
 

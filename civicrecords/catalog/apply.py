@@ -110,14 +110,11 @@ class JobWriter:
         self._records.append((ref.record_id, record_type, ref.warc_file, ref.offset, ref.length,
                               target_uri, date, payload_digest, concurrent_to, self.job_id))
         if len(self._records) >= BATCH:
-            self._flush()
+            self.write_held()
 
     def write_held(self) -> None:
         """Write every row held back for a batch now (worth doing while the capture waits
         for the platform: the rows must be written anyway)."""
-        self._flush()
-
-    def _flush(self) -> None:
         self._settle()
         self._db.executemany(
             "INSERT OR IGNORE INTO records (record_id, type, warc_file, offset, length, "
@@ -310,7 +307,7 @@ class JobWriter:
     def _event(self, item_id: int, event: str, at: str, detail: str | None = None) -> None:
         self._events.append((item_id, self.job_id, event, at, detail))
         if len(self._events) >= BATCH:
-            self._flush()
+            self.write_held()
 
     # ----- sweeps and gaps -------------------------------------------------------------------
     def sweep(self, sweep: Sweep, at: str) -> int:
@@ -382,7 +379,7 @@ class JobWriter:
     # ----- end -------------------------------------------------------------------------------
     def finish(self, manifest: dict[str, Any], manifest_path: str) -> JobCounts:
         """Record the job (and each account's outcome) and commit everything."""
-        self._flush()
+        self.write_held()
         for account in manifest.get("accounts", []):
             counts = account.get("counts", {})
             self._db.execute(
